@@ -1,0 +1,41 @@
+package com.example.notify;
+
+import com.example.notify.kafka.EmbeddedKafkaListener;
+import java.util.Optional;
+import org.apache.camel.main.Main;
+
+/**
+ * Starts the bundle: Camel Main with the YAML routes from {@code routes/} and the properties files from the
+ * working directory, so integrators change routes and properties without rebuilding.
+ *
+ * <p>Profile: {@code -Dcamel.main.profile=dev} or {@code CAMEL_MAIN_PROFILE=dev} adds
+ * {@code application-dev.properties} on top of {@code application.properties}.
+ */
+public final class NotificationRoutesApp {
+
+    private NotificationRoutesApp() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Main main = new Main(NotificationRoutesApp.class);
+        main.addMainListener(new EmbeddedKafkaListener());
+        Optional<String> profile = lookup("camel.main.profile");
+        String configDir = lookup("notify.config.dir").orElse(".");
+        // the first location that has a key wins, so the profile's file goes first
+        String locations = "file:" + configDir + "/application.properties";
+        if (profile.isPresent()) {
+            main.configure().setProfile(profile.get());
+            locations = "file:" + configDir + "/application-" + profile.get() + ".properties," + locations;
+        }
+        main.setPropertyPlaceholderLocations(locations);
+        main.run(args);
+    }
+
+    private static Optional<String> lookup(String key) {
+        String value = System.getProperty(key);
+        if (value == null) {
+            value = System.getenv(key.toUpperCase().replace('.', '_').replace('-', '_'));
+        }
+        return Optional.ofNullable(value).filter(v -> !v.isBlank());
+    }
+}

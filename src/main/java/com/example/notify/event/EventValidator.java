@@ -1,0 +1,177 @@
+package com.example.notify.event;
+
+import com.example.notify.failure.InvalidEventException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.PathType;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.camel.Body;
+import org.apache.camel.Headers;
+
+/**
+ * Turns a Kafka record into a {@link NotificationEvent} or an {@link InvalidEventException} that names every
+ * field at fault. Accepts CloudEvents structured mode (the whole envelope in the value) and binary mode
+ * ({@code ce_*} headers, {@code data} in the value); both are checked against the same JSON Schema.
+ */
+public class EventValidator {
+
+    static final String SCHEMA_RESOURCE = "/schema/notification-event.schema.json";
+    private static final String BINARY_PREFIX = "ce_";
+
+    private final ObjectMapper mapper = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private final JsonSchema schema;
+    private int maxBytes = 64 * 1024;
+
+    public EventValidator() {
+        SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
+                .formatAssertionsEnabled(true)
+                .pathType(PathType.JSON_PATH)
+                .build();
+        try (InputStream in = EventValidator.class.getResourceAsStream(SCHEMA_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("schema not on the classpath: " + SCHEMA_RESOURCE);
+            }
+            schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in, config);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Largest accepted record value in bytes (property {@code notify.event.max-bytes}). */
+    public void setMaxBytes(int maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    public NotificationEvent validate(@Body byte[] value, @Headers Map<String, Object> headers) {
+        if (value == null || value.length == 0) {
+            throw new InvalidEventException(InvalidEventException.MALFORMED_JSON, List.of("record value is empty"));
+        }
+        if (value.length > maxBytes) {
+            throw new InvalidEventException(InvalidEventException.PAYLOAD_TOO_LARGE,
+                    List.of("record value has " + value.length + " bytes, the limit is " + maxBytes));
+        }
+        JsonNode parsed = parse(value);
+        ObjectNode envelope = isBinaryMode(headers) ? envelopeFromHeaders(headers, parsed) : asObject(parsed);
+        List<String> problems = schemaProblems(envelope);
+        if (!problems.isEmpty()) {
+            throw new InvalidEventException(InvalidEventException.SCHEMA_VIOLATION, problems);
+        }
+        return toEvent(envelope);
+    }
+
+    private JsonNode parse(byte[] value) {
+        try {
+            return mapper.readTree(value);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw new InvalidEventException(InvalidEventException.MALFORMED_JSON,
+                    List.of("not valid JSON" + where + ": " + e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ObjectNode asObject(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            return object;
+        }
+        throw new InvalidEventException(InvalidEventException.SCHEMA_VIOLATION,
+                List.of("$: must be a JSON object (a CloudEvent), found " + node.getNodeType().name().toLowerCase()));
+    }
+
+    static boolean isBinaryMode(Map<String, Object> headers) {
+        return headers != null && headers.containsKey(BINARY_PREFIX + "specversion");
+    }
+
+    private ObjectNode envelopeFromHeaders(Map<String, Object> headers, JsonNode data) {
+        ObjectNode envelope = mapper.createObjectNode();
+        headers.forEach((name, value) -> {
+            if (name.startsWith(BINARY_PREFIX) && value != null) {
+                envelope.put(name.substring(BINARY_PREFIX.length()), headerText(value));
+            }
+        });
+        Object contentType = headers.get("content-type");
+        if (contentType != null && !envelope.has("datacontenttype")) {
+            envelope.put("datacontenttype", headerText(contentType));
+        }
+        envelope.set("data", data);
+        return envelope;
+    }
+
+    private static String headerText(Object value) {
+        return value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : value.toString();
+    }
+
+    private List<String> schemaProblems(JsonNode envelope) {
+        Set<ValidationMessage> messages = schema.validate(envelope);
+        List<String> problems = new ArrayList<>();
+        messages.stream()
+                .sorted(Comparator.comparing((ValidationMessage m) -> m.getInstanceLocation().toString())
+                        .thenComparing(ValidationMessage::getMessage))
+                .forEach(m -> problems.add(m.getMessage()));
+        JsonNode time = envelope.path("time");
+        if (time.isTextual() && problems.stream().noneMatch(p -> p.startsWith("$.time"))) {
+            try {
+                OffsetDateTime.parse(time.asText());
+            } catch (DateTimeParseException e) {
+                problems.add("$.time: is not an RFC 3339 timestamp");
+            }
+        }
+        return problems;
+    }
+
+    private NotificationEvent toEvent(ObjectNode envelope) {
+        JsonNode data = envelope.get("data");
+        JsonNode recipient = data.path("recipient");
+        List<String> channels = new ArrayList<>();
+        data.path("channels").forEach(c -> channels.add(c.asText()));
+        Map<String, Object> params = new LinkedHashMap<>();
+        data.path("params").fields().forEachRemaining(f -> {
+            if (!f.getValue().isNull()) {
+                params.put(f.getKey(), f.getValue().isTextual() ? f.getValue().asText() : f.getValue().toString());
+            }
+        });
+        return new NotificationEvent(
+                envelope.get("id").asText(),
+                envelope.get("source").asText(),
+                envelope.get("type").asText(),
+                text(envelope, "subject"),
+                envelope.hasNonNull("time") ? OffsetDateTime.parse(envelope.get("time").asText()) : null,
+                new NotificationEvent.Recipient(text(recipient, "contactId"), text(recipient, "email"),
+                        text(recipient, "name")),
+                channels,
+                data.get("template").asText(),
+                text(data, "locale"),
+                params,
+                data.hasNonNull("priority") ? data.get("priority").asText() : "normal",
+                data);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+}

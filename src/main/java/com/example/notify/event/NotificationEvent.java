@@ -1,0 +1,140 @@
+package com.example.notify.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A validated notification event: the CloudEvents attributes and the typed parts of {@code data} that the
+ * routes need. Getters (not record accessors) so that Camel's simple language reads them as
+ * {@code ${exchangeProperty.notifyEvent.channels}}.
+ */
+public final class NotificationEvent {
+
+    private final String id;
+    private final String source;
+    private final String type;
+    private final String subject;
+    private final OffsetDateTime time;
+    private final Recipient recipient;
+    private final List<String> channels;
+    private final String template;
+    private final String locale;
+    private final Map<String, Object> params;
+    private final String priority;
+    private final JsonNode data;
+
+    NotificationEvent(String id, String source, String type, String subject, OffsetDateTime time,
+                      Recipient recipient, List<String> channels, String template, String locale,
+                      Map<String, Object> params, String priority, JsonNode data) {
+        this.id = id;
+        this.source = source;
+        this.type = type;
+        this.subject = subject;
+        this.time = time;
+        this.recipient = recipient;
+        this.channels = List.copyOf(channels);
+        this.template = template;
+        this.locale = locale;
+        this.params = Map.copyOf(params);
+        this.priority = priority;
+        this.data = data;
+    }
+
+    public String getId() {
+        return id;
+    }
+
+    public String getSource() {
+        return source;
+    }
+
+    public String getType() {
+        return type;
+    }
+
+    public String getSubject() {
+        return subject;
+    }
+
+    /** Event time, or null when the producer did not set one. */
+    public OffsetDateTime getTime() {
+        return time;
+    }
+
+    public Recipient getRecipient() {
+        return recipient;
+    }
+
+    public List<String> getChannels() {
+        return channels;
+    }
+
+    public String getTemplate() {
+        return template;
+    }
+
+    public String getLocale() {
+        return locale;
+    }
+
+    public Map<String, Object> getParams() {
+        return params;
+    }
+
+    public String getPriority() {
+        return priority;
+    }
+
+    /** The whole {@code data} object, for field mappings that go beyond the typed parts. */
+    public JsonNode getData() {
+        return data;
+    }
+
+    /** CloudEvents make (source, id) unique, not id alone: two services may pick the same id. */
+    public String getDedupeKey() {
+        return source + '\u001f' + id;
+    }
+
+    /** Key for per-channel idempotency: a redelivered event must not deliver a channel twice. */
+    public String deliveryKey(String channel) {
+        return getDedupeKey() + '\u001f' + channel;
+    }
+
+    @Override
+    public String toString() {
+        // no recipient details: this may end up in a log line
+        return "NotificationEvent[id=" + id + ", source=" + source + ", type=" + type + ", channels=" + channels + "]";
+    }
+
+    /** Who the notification is for: a contact id to look up, or an inline address. */
+    public static final class Recipient {
+        private final String contactId;
+        private final String email;
+        private final String name;
+
+        Recipient(String contactId, String email, String name) {
+            this.contactId = contactId;
+            this.email = email;
+            this.name = name;
+        }
+
+        public String getContactId() {
+            return contactId;
+        }
+
+        public String getEmail() {
+            return email;
+        }
+
+        public String getName() {
+            return name;
+        }
+
+        @Override
+        public String toString() {
+            return "Recipient[contactId=" + contactId + ", email=" + (email == null ? null : "***") + "]";
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package com.example.notify.status;
+
+import com.example.notify.event.NotificationEvent;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import org.apache.camel.Exchange;
+
+/**
+ * Builds the CloudEvent published on the status topic for one outcome of one event on one channel.
+ * Reads the exchange properties the routes set: {@code notifyEvent}, {@code notifyChannel},
+ * {@code notifyStatus} and optionally {@code notifyStatusReason}, {@code notifyProvider},
+ * {@code notifyProviderMessageId}. Carries no recipient data.
+ */
+public class StatusEvents {
+
+    public static final String TYPE_PREFIX = "com.example.notify.status.";
+    private final ObjectMapper mapper = new ObjectMapper();
+    private String source = "/notification-routes";
+
+    public void setSource(String source) {
+        this.source = source;
+    }
+
+    public String build(Exchange exchange) throws Exception {
+        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
+        String status = exchange.getProperty("notifyStatus", String.class);
+        String channel = exchange.getProperty("notifyChannel", String.class);
+        var message = exchange.getMessage();
+        String subjectRef = event != null ? event.getId()
+                : message.getHeader("kafka.TOPIC") + "/" + message.getHeader("kafka.PARTITION") + "/"
+                  + message.getHeader("kafka.OFFSET");
+
+        ObjectNode envelope = mapper.createObjectNode();
+        envelope.put("specversion", "1.0");
+        // deterministic: a re-published status for the same outcome has the same id
+        envelope.put("id", subjectRef + ":" + (channel == null ? "-" : channel) + ":" + status);
+        envelope.put("source", source);
+        envelope.put("type", TYPE_PREFIX + status);
+        envelope.put("time", Instant.now().toString());
+        envelope.put("datacontenttype", "application/json");
+        ObjectNode data = envelope.putObject("data");
+        if (event != null) {
+            data.put("eventId", event.getId());
+            data.put("eventSource", event.getSource());
+            data.put("eventType", event.getType());
+        } else {
+            // the record never became an event (invalid): point at it by its coordinates
+            data.put("topic", message.getHeader("kafka.TOPIC", String.class));
+            data.put("partition", message.getHeader("kafka.PARTITION", Integer.class));
+            data.put("offset", message.getHeader("kafka.OFFSET", Long.class));
+        }
+        if (channel != null) {
+            data.put("channel", channel);
+        }
+        data.put("status", status);
+        putIfSet(data, "reason", exchange.getProperty("notifyStatusReason", String.class));
+        putIfSet(data, "provider", exchange.getProperty("notifyProvider", String.class));
+        putIfSet(data, "providerMessageId", exchange.getProperty("notifyProviderMessageId", String.class));
+        return mapper.writeValueAsString(envelope);
+    }
+
+    private static void putIfSet(ObjectNode node, String field, String value) {
+        if (value != null) {
+            node.put(field, value);
+        }
+    }
+}
