@@ -35,7 +35,7 @@ public class DeadLetterHeaders {
         if (endpoint != null) {
             in.setHeader(PREFIX + "endpoint", URISupport.sanitizeUri(endpoint));
         }
-        Integer redeliveries = in.getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
+        Integer redeliveries = exchange.getProperty(RedeliveryCounter.PROPERTY, Integer.class);
         in.setHeader(PREFIX + "attempts", String.valueOf(redeliveries == null ? 1 : redeliveries + 1));
         setIfPresent(exchange, PREFIX + "original-topic", in.getHeader(KafkaConstants.TOPIC, String.class));
         setIfPresent(exchange, PREFIX + "original-partition", in.getHeader(KafkaConstants.PARTITION, String.class));
