@@ -1,6 +1,7 @@
 package com.example.notify;
 
 import com.example.notify.kafka.EmbeddedKafkaListener;
+import com.example.notify.smtp.EmbeddedSmtpListener;
 import java.util.Optional;
 import org.apache.camel.main.Main;
 
@@ -19,6 +20,7 @@ public final class NotificationRoutesApp {
     public static void main(String[] args) throws Exception {
         Main main = new Main(NotificationRoutesApp.class);
         main.addMainListener(new EmbeddedKafkaListener());
+        main.addMainListener(new EmbeddedSmtpListener());
         Optional<String> profile = lookup("camel.main.profile");
         String configDir = lookup("notify.config.dir").orElse(".");
         // the first location that has a key wins, so the profile's file goes first

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
 import com.example.notify.support.TestKafka;
+import com.example.notify.support.TestSmtp;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -44,7 +45,10 @@ import org.junit.jupiter.api.TestInstance;
             "notify.idempotency.repository=memoryIdempotency",
             "notify.retry.max-redeliveries=2",
             "notify.retry.initial-delay-ms=100",
-            "notify.retry.backoff-multiplier=2"
+            "notify.retry.backoff-multiplier=2",
+            "notify.smtp.host=127.0.0.1",
+            "notify.smtp.starttls=false",
+            "notify.smtp.starttls-required=false"
         })
 class ErrorHandlingRouteTest {
 
@@ -56,6 +60,7 @@ class ErrorHandlingRouteTest {
 
     static {
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
+        System.setProperty("notify.smtp.port", String.valueOf(TestSmtp.smtpPort()));
         TestKafka.createTopics(List.of(EVENTS, STATUS, DLQ), Set.of());
     }
 
@@ -73,7 +78,7 @@ class ErrorHandlingRouteTest {
             return;
         }
         advised = true;
-        AdviceWith.adviceWith(context, "deliver-email", a -> a.weaveById("email-status-accepted").before().process(this::channelFault));
+        AdviceWith.adviceWith(context, "deliver-email", a -> a.weaveById("compose-email").before().process(this::channelFault));
         AdviceWith.adviceWith(context, "dead-letter", a -> a.weaveById("publish-dead-letter").before().process(this::deadLetterFault));
     }
 
@@ -106,7 +111,7 @@ class ErrorHandlingRouteTest {
         TestKafka.publish(EVENTS, "c-1", event(id, "/billing", "email"));
 
         List<ConsumerRecord<String, byte[]>> statuses = statuses(id, 1);
-        assertThat(statuses).extracting(r -> statusData(r).path("status").asText()).containsExactly("accepted");
+        assertThat(statuses).extracting(r -> statusData(r).path("status").asText()).containsExactly("delivered");
         assertThat(attempts.get(id)).hasSize(3);
         List<Long> times = attempts.get(id);
         assertThat(times.get(1) - times.get(0)).as("first backoff").isGreaterThanOrEqualTo(90);

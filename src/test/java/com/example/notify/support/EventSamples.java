@@ -23,7 +23,7 @@ public final class EventSamples {
         return """
                 {"specversion":"1.0","id":"%s","source":"%s","type":"com.example.invoice.due",
                  "time":"2026-11-22T10:00:00Z","datacontenttype":"application/json",
-                 "data":{"recipient":{"contactId":"c-42"},"channels":[%s],"template":"invoice-due",
+                 "data":{"recipient":{"contactId":"c-42","email":"jane.doe@example.com","name":"Jane Doe"},"channels":[%s],"template":"invoice-due",
                  "locale":"de-AT","params":{"amount":"12.00"},"priority":"high"}}
                 """.formatted(id, source, list);
     }

@@ -1,0 +1,221 @@
+package com.example.notify.email;
+
+import com.example.notify.event.NotificationEvent;
+import com.example.notify.failure.PermanentFailureException;
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeBodyPart;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Exchange;
+
+/**
+ * Builds the MIME message for one event: rendered subject, text and (optionally) HTML as
+ * {@code multipart/alternative}, From/Reply-To per notification type, a Message-ID derived from the event so
+ * a retried send is recognisable, and RFC 8058 one-click unsubscribe headers for bulk types.
+ *
+ * <p>Per-type settings are properties {@code notify.email.type.<event type>.from|reply-to|bulk}; without
+ * them the defaults {@code notify.email.from}, {@code notify.email.reply-to} apply and a type is
+ * transactional (no List-Unsubscribe).
+ */
+public class EmailComposer implements CamelContextAware {
+
+    public static final String MESSAGE_ID_PROPERTY = "notifyMessageId";
+
+    private static final Session SESSION = Session.getInstance(new Properties());
+
+    private final Map<String, InternetAddress> parsedAddresses = new HashMap<>();
+    private CamelContext camelContext;
+    private TemplateRenderer renderer;
+    private String from;
+    private String replyTo;
+    private String messageIdDomain;
+    private String unsubscribeUrl;
+    private String unsubscribeMailto;
+
+    public MimeMessage compose(Exchange exchange) throws MessagingException {
+        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
+        String channel = exchange.getProperty("notifyChannel", "email", String.class);
+        NotificationEvent.Recipient recipient = event.getRecipient();
+        InternetAddress to = AddressValidator.parse(recipient.getEmail(), recipient.getName());
+
+        RenderedEmail rendered = renderer.render(event.getTemplate(), event.getLocale(), model(event));
+        String messageId = messageId(event, channel);
+        MimeMessage message = new FixedIdMimeMessage(SESSION, messageId);
+        message.setFrom(configuredAddress(typeSetting(event, "from").orElse(from), "from"));
+        Optional<String> reply = typeSetting(event, "reply-to").or(() -> Optional.ofNullable(blankToNull(replyTo)));
+        if (reply.isPresent()) {
+            message.setReplyTo(new InternetAddress[] {configuredAddress(reply.get(), "reply-to")});
+        }
+        message.setRecipient(Message.RecipientType.TO, to);
+        message.setSubject(rendered.subject(), StandardCharsets.UTF_8.name());
+        message.setSentDate(new Date());
+        if (Boolean.parseBoolean(typeSetting(event, "bulk").orElse("false"))) {
+            addUnsubscribeHeaders(message, event);
+        }
+        if (rendered.html() == null) {
+            message.setText(rendered.text(), StandardCharsets.UTF_8.name());
+        } else {
+            MimeMultipart alternative = new MimeMultipart("alternative");
+            MimeBodyPart text = new MimeBodyPart();
+            text.setText(rendered.text(), StandardCharsets.UTF_8.name());
+            MimeBodyPart html = new MimeBodyPart();
+            html.setText(rendered.html(), StandardCharsets.UTF_8.name(), "html");
+            alternative.addBodyPart(text);
+            alternative.addBodyPart(html);
+            message.setContent(alternative);
+        }
+        message.saveChanges();
+        exchange.setProperty(MESSAGE_ID_PROPERTY, messageId);
+        return message;
+    }
+
+    private static Map<String, Object> model(NotificationEvent event) {
+        Map<String, Object> model = new LinkedHashMap<>(event.getParams());
+        Map<String, Object> recipient = new HashMap<>();
+        if (event.getRecipient().getName() != null) {
+            recipient.put("name", event.getRecipient().getName());
+        }
+        model.put("recipient", recipient);
+        Map<String, Object> meta = new HashMap<>();
+        meta.put("id", event.getId());
+        meta.put("type", event.getType());
+        if (event.getTime() != null) {
+            meta.put("time", event.getTime().toString());
+        }
+        model.put("event", meta);
+        return model;
+    }
+
+    /** {@code <hash of source+id>.<channel>@domain}: stable across retries and replays of the same event. */
+    String messageId(NotificationEvent event, String channel) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(event.getDedupeKey().getBytes(StandardCharsets.UTF_8));
+            String domain = blankToNull(messageIdDomain) != null ? messageIdDomain : domainOf(from);
+            return "<" + HexFormat.of().formatHex(digest, 0, 16) + "." + channel + "@" + domain + ">";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void addUnsubscribeHeaders(MimeMessage message, NotificationEvent event) throws MessagingException {
+        if (blankToNull(unsubscribeUrl) == null) {
+            throw new PermanentFailureException("unsubscribe-not-configured",
+                    "type " + event.getType() + " is bulk but notify.email.unsubscribe-url is not set");
+        }
+        String contact = event.getRecipient().getContactId() != null ? event.getRecipient().getContactId()
+                : sha256Hex(event.getRecipient().getEmail());
+        String url = unsubscribeUrl.replace("{contact}", URLEncoder.encode(contact, StandardCharsets.UTF_8));
+        String value = "<" + url + ">";
+        if (blankToNull(unsubscribeMailto) != null) {
+            value += ", <mailto:" + unsubscribeMailto + ">";
+        }
+        message.setHeader("List-Unsubscribe", value);
+        message.setHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+    }
+
+    private Optional<String> typeSetting(NotificationEvent event, String key) {
+        return camelContext.getPropertiesComponent()
+                .resolveProperty("notify.email.type." + event.getType() + "." + key)
+                .map(String::strip)
+                .filter(v -> !v.isEmpty());
+    }
+
+    private synchronized InternetAddress configuredAddress(String value, String what) {
+        return parsedAddresses.computeIfAbsent(value, v -> {
+            try {
+                InternetAddress parsed = new InternetAddress(v, true);
+                if (AddressValidator.hasControlCharacter(v)) {
+                    throw new AddressException("control characters");
+                }
+                return parsed;
+            } catch (AddressException e) {
+                throw new IllegalStateException("configured " + what + " address is not valid: " + v, e);
+            }
+        });
+    }
+
+    private static String domainOf(String address) {
+        String a = address == null ? "" : address;
+        int at = a.lastIndexOf('@');
+        return at < 0 ? "localhost" : a.substring(at + 1).replace(">", "").strip();
+    }
+
+    private static String sha256Hex(String value) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    public void setRenderer(TemplateRenderer renderer) {
+        this.renderer = renderer;
+    }
+
+    public void setFrom(String from) {
+        this.from = from;
+    }
+
+    public void setReplyTo(String replyTo) {
+        this.replyTo = replyTo;
+    }
+
+    public void setMessageIdDomain(String messageIdDomain) {
+        this.messageIdDomain = messageIdDomain;
+    }
+
+    public void setUnsubscribeUrl(String unsubscribeUrl) {
+        this.unsubscribeUrl = unsubscribeUrl;
+    }
+
+    public void setUnsubscribeMailto(String unsubscribeMailto) {
+        this.unsubscribeMailto = unsubscribeMailto;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /** Jakarta Mail replaces the Message-ID on every saveChanges(); ours must survive. */
+    static final class FixedIdMimeMessage extends MimeMessage {
+        private final String messageId;
+
+        FixedIdMimeMessage(Session session, String messageId) {
+            super(session);
+            this.messageId = messageId;
+        }
+
+        @Override
+        protected void updateMessageID() throws MessagingException {
+            setHeader("Message-ID", messageId);
+        }
+    }
+}

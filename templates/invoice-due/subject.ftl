@@ -1,0 +1,1 @@
+Your invoice of ${amount} ${currency!"EUR"} is due

@@ -1,0 +1,1 @@
+Ihre Rechnung über ${amount} ${currency!"EUR"} ist fällig

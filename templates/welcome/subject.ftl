@@ -1,0 +1,1 @@
+Welcome<#if recipient.name??>, ${recipient.name}</#if>

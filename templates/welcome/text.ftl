@@ -1,0 +1,3 @@
+Welcome<#if recipient.name??>, ${recipient.name}</#if>!
+
+Your account is ready.
