@@ -39,6 +39,7 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
     private boolean startTls;
     private boolean startTlsRequired;
     private String sslTrust;
+    private boolean checkServerIdentity = true;
     private int poolSize = 4;
     private int maxMessagesPerConnection = 500;
     private long idleTimeoutMs = 30_000;
@@ -191,7 +192,7 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
         props.setProperty(p + "auth", String.valueOf(username != null && !username.isBlank()));
         props.setProperty(p + "starttls.enable", String.valueOf(startTls || startTlsRequired));
         props.setProperty(p + "starttls.required", String.valueOf(startTlsRequired));
-        props.setProperty(p + "ssl.checkserveridentity", "true");
+        props.setProperty(p + "ssl.checkserveridentity", String.valueOf(checkServerIdentity));
         if (sslTrust != null && !sslTrust.isBlank()) {
             props.setProperty(p + "ssl.trust", sslTrust);
         }
@@ -311,6 +312,10 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
 
     public void setSslTrust(String sslTrust) {
         this.sslTrust = sslTrust;
+    }
+
+    public void setCheckServerIdentity(boolean checkServerIdentity) {
+        this.checkServerIdentity = checkServerIdentity;
     }
 
     public void setPoolSize(int poolSize) {

@@ -76,7 +76,9 @@ public class SmtpReplyClassifier {
         String detail = Masking.maskAndTruncate(describe(failure), 500);
         NotificationFailureException classified;
         if (code <= 0) {
-            classified = new TransientFailureException("smtp-connection-failed", detail, failure);
+            // no reply code: connection refused/reset/timed out, or TLS could not be established
+            String reason = detail.contains("STARTTLS") ? "smtp-starttls-unavailable" : "smtp-connection-failed";
+            classified = new TransientFailureException(reason, detail, failure);
         } else {
             String text = String.valueOf(code);
             Rule rule = rules.stream().filter(r -> text.startsWith(r.prefix())).findFirst()
