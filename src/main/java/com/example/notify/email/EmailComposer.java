@@ -48,6 +48,7 @@ public class EmailComposer implements CamelContextAware {
     private String messageIdDomain;
     private String unsubscribeUrl;
     private String unsubscribeMailto;
+    private String defaultProvider = "smtp";
 
     public MimeMessage compose(Exchange exchange) throws MessagingException {
         NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
@@ -84,6 +85,12 @@ public class EmailComposer implements CamelContextAware {
         message.saveChanges();
         exchange.setProperty(MESSAGE_ID_PROPERTY, messageId);
         return message;
+    }
+
+    /** The provider for this event's type ({@code notify.email.type.<type>.provider}) or the default one. */
+    public String provider(Exchange exchange) {
+        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
+        return typeSetting(event, "provider").orElse(defaultProvider);
     }
 
     private static Map<String, Object> model(NotificationEvent event) {
@@ -188,6 +195,10 @@ public class EmailComposer implements CamelContextAware {
 
     public void setUnsubscribeUrl(String unsubscribeUrl) {
         this.unsubscribeUrl = unsubscribeUrl;
+    }
+
+    public void setDefaultProvider(String defaultProvider) {
+        this.defaultProvider = defaultProvider;
     }
 
     public void setUnsubscribeMailto(String unsubscribeMailto) {

@@ -56,6 +56,7 @@ public class StatusEvents {
         data.put("status", status);
         putIfSet(data, "reason", exchange.getProperty("notifyStatusReason", String.class));
         putIfSet(data, "provider", exchange.getProperty("notifyProvider", String.class));
+        putIfSet(data, "messageId", exchange.getProperty("notifyMessageId", String.class));
         putIfSet(data, "providerMessageId", exchange.getProperty("notifyProviderMessageId", String.class));
         return mapper.writeValueAsString(envelope);
     }
