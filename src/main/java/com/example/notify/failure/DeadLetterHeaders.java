@@ -59,6 +59,16 @@ public class DeadLetterHeaders {
         return RETRIES_EXHAUSTED;
     }
 
+    /** Reason for a failed attempt that will be retried: the classified reason, else the exception's name. */
+    static String transientReasonOf(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof NotificationFailureException known) {
+                return known.reason();
+            }
+        }
+        return failure == null ? "unknown" : failure.getClass().getSimpleName();
+    }
+
     private static void setIfPresent(Exchange exchange, String header, String value) {
         if (value != null) {
             exchange.getMessage().setHeader(header, value);

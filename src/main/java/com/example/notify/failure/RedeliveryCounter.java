@@ -1,18 +1,76 @@
 package com.example.notify.failure;
 
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Runs before each redelivery and remembers its number in an exchange property: the dead letter channel
- * removes Camel's redelivery headers before it calls the dead-letter route, which needs the count.
+ * Runs before each redelivery. Remembers its number in an exchange property (the dead letter channel removes
+ * Camel's redelivery headers before it calls the dead-letter route, which needs the count) and publishes a
+ * {@code failed} status for the attempt that just failed transiently, so a slow retry is visible to the
+ * producer of the event while it happens.
  */
-public class RedeliveryCounter implements Processor {
+public class RedeliveryCounter implements Processor, CamelContextAware {
 
     public static final String PROPERTY = "notifyRedeliveries";
+    private static final Logger LOG = LoggerFactory.getLogger(RedeliveryCounter.class);
+
+    private CamelContext camelContext;
+    private volatile ProducerTemplate producer;
+    private String statusUri = "direct:publish-status";
 
     @Override
     public void process(Exchange exchange) {
-        exchange.setProperty(PROPERTY, exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class));
+        Integer redelivery = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
+        exchange.setProperty(PROPERTY, redelivery);
+        if (statusUri != null && !statusUri.isBlank() && redelivery != null) {
+            publishFailedAttempt(exchange, redelivery);
+        }
+    }
+
+    private void publishFailedAttempt(Exchange exchange, int failedAttempt) {
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        Exchange status = exchange.copy();
+        status.setException(null);
+        status.setProperty("notifyStatus", "failed");
+        status.setProperty("notifyStatusReason", DeadLetterHeaders.transientReasonOf(failure));
+        status.setProperty("notifyAttempt", failedAttempt);
+        producer().send(statusUri, status);
+        if (status.getException() != null) {
+            // the status is a courtesy; the redelivery itself must go on
+            LOG.warn("Could not publish the failed-attempt status: {}", status.getException().getClass().getSimpleName());
+        }
+    }
+
+    private ProducerTemplate producer() {
+        ProducerTemplate p = producer;
+        if (p == null) {
+            synchronized (this) {
+                if (producer == null) {
+                    producer = camelContext.createProducerTemplate();
+                }
+                p = producer;
+            }
+        }
+        return p;
+    }
+
+    /** Where failed-attempt statuses go; empty: none are published. */
+    public void setStatusUri(String statusUri) {
+        this.statusUri = statusUri;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

@@ -9,7 +9,7 @@ import org.apache.camel.Exchange;
 /**
  * Builds the CloudEvent published on the status topic for one outcome of one event on one channel.
  * Reads the exchange properties the routes set: {@code notifyEvent}, {@code notifyChannel},
- * {@code notifyStatus} and optionally {@code notifyStatusReason}, {@code notifyProvider},
+ * {@code notifyStatus} and optionally {@code notifyStatusReason}, {@code notifyAttempt}, {@code notifyProvider},
  * {@code notifyProviderMessageId}. Carries no recipient data.
  */
 public class StatusEvents {
@@ -34,7 +34,9 @@ public class StatusEvents {
         ObjectNode envelope = mapper.createObjectNode();
         envelope.put("specversion", "1.0");
         // deterministic: a re-published status for the same outcome has the same id
-        envelope.put("id", subjectRef + ":" + (channel == null ? "-" : channel) + ":" + status);
+        Integer attempt = exchange.getProperty("notifyAttempt", Integer.class);
+        envelope.put("id", subjectRef + ":" + (channel == null ? "-" : channel) + ":" + status
+                + (attempt == null ? "" : ":" + attempt));
         envelope.put("source", source);
         envelope.put("type", TYPE_PREFIX + status);
         envelope.put("time", Instant.now().toString());
@@ -54,6 +56,9 @@ public class StatusEvents {
             data.put("channel", channel);
         }
         data.put("status", status);
+        if (attempt != null) {
+            data.put("attempt", attempt);
+        }
         putIfSet(data, "reason", exchange.getProperty("notifyStatusReason", String.class));
         putIfSet(data, "provider", exchange.getProperty("notifyProvider", String.class));
         putIfSet(data, "messageId", exchange.getProperty("notifyMessageId", String.class));

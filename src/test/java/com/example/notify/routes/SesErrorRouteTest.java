@@ -57,9 +57,10 @@ class SesErrorRouteTest {
         STUB.thenError(400, "Throttling").thenError(400, "Throttling");
         String id = publish();
 
-        List<ConsumerRecord<String, byte[]>> statuses = TestKafka.read("seserr.status", r -> isStatusFor(r, id), 1, WAIT, Duration.ofSeconds(1));
-        assertThat(statuses).extracting(r -> statusData(r).path("status").asText()).containsExactly("delivered");
-        assertThat(statusData(statuses.get(0)).path("providerMessageId").asText()).startsWith("stub-");
+        List<ConsumerRecord<String, byte[]>> statuses = TestKafka.read("seserr.status", r -> isStatusFor(r, id), 3, WAIT, Duration.ofSeconds(1));
+        assertThat(statuses).extracting(r -> statusData(r).path("status").asText() + "/" + statusData(r).path("reason").asText(""))
+                .containsExactly("failed/ses-throttling", "failed/ses-throttling", "delivered/");
+        assertThat(statusData(statuses.get(2)).path("providerMessageId").asText()).startsWith("stub-");
         assertThat(STUB.requests.get() - before).as("2 throttled + 1 accepted, no SDK retries on top").isEqualTo(3);
     }
 
