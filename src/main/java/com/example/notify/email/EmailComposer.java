@@ -128,7 +128,7 @@ public class EmailComposer implements CamelContextAware {
                     "type " + event.getType() + " is bulk but notify.email.unsubscribe-url is not set");
         }
         String contact = event.getRecipient().getContactId() != null ? event.getRecipient().getContactId()
-                : sha256Hex(event.getRecipient().getEmail());
+                : com.example.notify.preferences.RecipientKeys.addressHash(event.getRecipient().getEmail());
         String url = unsubscribeUrl.replace("{contact}", URLEncoder.encode(contact, StandardCharsets.UTF_8));
         String value = "<" + url + ">";
         if (blankToNull(unsubscribeMailto) != null) {
@@ -165,13 +165,6 @@ public class EmailComposer implements CamelContextAware {
         return at < 0 ? "localhost" : a.substring(at + 1).replace(">", "").strip();
     }
 
-    private static String sha256Hex(String value) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static String blankToNull(String value) {
         return value == null || value.isBlank() ? null : value;

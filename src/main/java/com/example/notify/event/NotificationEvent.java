@@ -1,5 +1,6 @@
 package com.example.notify.event;
 
+import com.example.notify.contacts.Contact;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -24,10 +25,17 @@ public final class NotificationEvent {
     private final Map<String, Object> params;
     private final String priority;
     private final JsonNode data;
+    private final Contact contact;
 
     NotificationEvent(String id, String source, String type, String subject, OffsetDateTime time,
                       Recipient recipient, List<String> channels, String template, String locale,
                       Map<String, Object> params, String priority, JsonNode data) {
+        this(id, source, type, subject, time, recipient, channels, template, locale, params, priority, data, null);
+    }
+
+    private NotificationEvent(String id, String source, String type, String subject, OffsetDateTime time,
+                              Recipient recipient, List<String> channels, String template, String locale,
+                              Map<String, Object> params, String priority, JsonNode data, Contact contact) {
         this.id = id;
         this.source = source;
         this.type = type;
@@ -40,6 +48,24 @@ public final class NotificationEvent {
         this.params = Map.copyOf(params);
         this.priority = priority;
         this.data = data;
+        this.contact = contact;
+    }
+
+    /**
+     * This event with the directory's contact: what the event says inline wins (address, name, locale),
+     * the contact fills the rest and brings opt-outs and further fields.
+     */
+    public NotificationEvent withContact(Contact found) {
+        Recipient enriched = new Recipient(recipient.getContactId(),
+                recipient.getEmail() != null ? recipient.getEmail() : found.getEmail(),
+                recipient.getName() != null ? recipient.getName() : found.getName());
+        return new NotificationEvent(id, source, type, subject, time, enriched, channels, template,
+                locale != null ? locale : found.getLocale(), params, priority, data, found);
+    }
+
+    /** The contact from the directory, or null when the event was not enriched (inline address). */
+    public Contact getContact() {
+        return contact;
     }
 
     public String getId() {

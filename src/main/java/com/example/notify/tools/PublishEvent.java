@@ -21,6 +21,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Publishes example events to the events topic, keyed by recipient like a real producer:
  * {@code bin/publish-event examples/events/invoice-due.json}. Gives each event a fresh id and time unless
  * {@code --keep-id} is passed (so publishing the same file twice shows the duplicate being dropped).
+ * With {@code --key K} the files are published as they are under that key (e.g. suppression records).
  */
 public final class PublishEvent {
 
@@ -31,17 +32,19 @@ public final class PublishEvent {
         String brokers = "127.0.0.1:19092";
         String topic = "notifications.events";
         boolean keepId = false;
+        String fixedKey = null;
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--brokers" -> brokers = args[++i];
                 case "--topic" -> topic = args[++i];
                 case "--keep-id" -> keepId = true;
+                case "--key" -> fixedKey = args[++i];
                 default -> files.add(Path.of(args[i]));
             }
         }
         if (files.isEmpty()) {
-            System.err.println("usage: publish-event [--brokers host:port] [--topic name] [--keep-id] FILE...");
+            System.err.println("usage: publish-event [--brokers host:port] [--topic name] [--keep-id] [--key K] FILE...");
             System.exit(2);
         }
         ObjectMapper mapper = new ObjectMapper();
@@ -53,8 +56,11 @@ public final class PublishEvent {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config)) {
             for (Path file : files) {
                 byte[] value = Files.readAllBytes(file);
-                String key = null;
+                String key = fixedKey;
                 try {
+                    if (fixedKey != null) {
+                        throw new IllegalStateException("a record of another kind: published as it is");
+                    }
                     JsonNode event = mapper.readTree(value);
                     if (event instanceof ObjectNode object && !keepId) {
                         object.put("id", UUID.randomUUID().toString());
@@ -63,8 +69,8 @@ public final class PublishEvent {
                     }
                     JsonNode recipient = event.path("data").path("recipient");
                     key = recipient.hasNonNull("contactId") ? recipient.get("contactId").asText() : null;
-                } catch (Exception notJson) {
-                    // published as is: the bundle dead-letters it, which is what a malformed example shows
+                } catch (Exception notAnEvent) {
+                    // published as is: a malformed example is dead-lettered, a suppression record taken as it is
                 }
                 RecordMetadata sent = producer.send(new ProducerRecord<>(topic, key, value)).get();
                 System.out.printf("published %s to %s-%d@%d%n", file, sent.topic(), sent.partition(), sent.offset());

@@ -44,7 +44,9 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.host=127.0.0.1",
             "notify.smtp.starttls=false",
             "notify.smtp.starttls-required=false",
-            "notify.throttle.smtp.per-second=1000"
+            "notify.throttle.smtp.per-second=1000",
+            "notify.contacts.directory=fileContacts",
+            "notify.contacts.file=examples/contacts.json"
         })
 class ConsumeEventsRouteTest {
 
@@ -175,11 +177,29 @@ class ConsumeEventsRouteTest {
     }
 
     @Test
+    void exampleEventNamingOnlyTheContactGetsAddressNameAndLocaleFromTheFileDirectory() throws Exception {
+        String id = UUID.randomUUID().toString();
+        String example = java.nio.file.Files.readString(java.nio.file.Path.of("examples/events/invoice-due.json"))
+                .replace("9d6c1f4e-3b1a-4c55-9a57-0d5b2f0e8a11", id);
+        assertThat(example).contains("\"recipient\": { \"contactId\": \"c-42\" }").doesNotContain("locale");
+        TestKafka.publish(EVENTS, "c-42", example);
+
+        ConsumerRecord<String, byte[]> email = statusesFor(id, 2).stream()
+                .filter(r -> "email".equals(statusData(r).path("channel").asText())).findFirst().orElseThrow();
+        assertThat(statusData(email).path("status").asText()).isEqualTo("delivered");
+        String messageId = statusData(email).path("providerMessageId").asText();
+        Awaitility.await().atMost(WAIT).until(() -> TestSmtp.received(messageId).size() == 1);
+        jakarta.mail.internet.MimeMessage mail = TestSmtp.received(messageId).get(0);
+        assertThat(mail.getHeader("To", ",")).isEqualTo("Max Mustermann <max.mustermann@example.com>");
+        assertThat(mail.getSubject()).as("German, from the contact's locale de-AT").contains("Rechnung");
+    }
+
+    @Test
     void binaryModeEventIsAccepted() {
         String id = UUID.randomUUID().toString();
         String data = """
-                {"recipient":{"contactId":"c-9"},"channels":["pardot"],"template":"account-created"}""";
-        TestKafka.publish(EVENTS, "c-9", data.getBytes(), Map.of(
+                {"recipient":{"contactId":"c-44"},"channels":["pardot"],"template":"account-created"}""";
+        TestKafka.publish(EVENTS, "c-44", data.getBytes(), Map.of(
                 "ce_specversion", "1.0", "ce_id", id, "ce_source", "/accounts",
                 "ce_type", "com.example.account.created", "content-type", "application/json"));
 

@@ -1,0 +1,11 @@
+package com.example.notify.contacts;
+
+/**
+ * Where contacts are looked up by id. Implementations throw {@link ContactNotFoundException} when the
+ * directory does not know the id (permanent) and a
+ * {@link com.example.notify.failure.TransientFailureException} when it cannot answer now.
+ */
+public interface ContactDirectory {
+
+    Contact find(String contactId);
+}

@@ -1,0 +1,35 @@
+package com.example.notify.preferences;
+
+import com.example.notify.event.NotificationEvent;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/** Recipient identities that can be kept and compared without keeping the address itself. */
+public final class RecipientKeys {
+
+    private RecipientKeys() {
+    }
+
+    /** SHA-256 (hex) of the address, trimmed and lower-cased: the same mailbox gives the same hash. */
+    public static String addressHash(String email) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(email.strip().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Who the event is for: the contact id, else the address hash, else null. */
+    public static String recipientKey(NotificationEvent event) {
+        NotificationEvent.Recipient recipient = event.getRecipient();
+        if (recipient.getContactId() != null) {
+            return "contact:" + recipient.getContactId();
+        }
+        return recipient.getEmail() == null ? null : "address:" + addressHash(recipient.getEmail());
+    }
+}

@@ -1,0 +1,154 @@
+package com.example.notify.preferences;
+
+import com.example.notify.contacts.Contact;
+import com.example.notify.event.NotificationEvent;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Exchange;
+
+/**
+ * Decides, per event and channel, whether the recipient gets it: not if their address is suppressed (never
+ * bypassed), not if they opted out of the channel or the notification type (transactional types bypass
+ * opt-outs), and not beyond the politeness limit, whose excess is skipped or held back per type policy
+ * ({@code skip}, {@code hold}, {@code exempt}; transactional types are exempt).
+ */
+public class RecipientPreferences implements CamelContextAware {
+
+    public static final String SKIP_REASON = "notifyStatusReason";
+    public static final String HOLD_MS = "notifyHoldMs";
+
+    private CamelContext camelContext;
+    private SuppressionList suppressions = new SuppressionList();
+    private List<String> transactionalTypes = List.of();
+    private PolitenessLimiter politeness;
+    private int politenessLimit;
+    private long politenessWindowMs = 86_400_000;
+    private long politenessMaxHoldMs = 60_000;
+    private long politenessMaxRecipients = 1_000_000;
+    private String politenessPolicy = "skip";
+
+    /**
+     * True when the recipient does not get this notification, exchange property {@value #SKIP_REASON} says
+     * why; false when it goes out, after being held back {@value #HOLD_MS} ms.
+     */
+    public boolean declines(Exchange exchange) {
+        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
+        String channel = exchange.getProperty("notifyChannel", String.class);
+        exchange.setProperty(HOLD_MS, 0L);
+        String reason = declineReason(event, channel);
+        if (reason == null) {
+            reason = politenessReason(event, channel, exchange);
+        }
+        if (reason != null) {
+            exchange.setProperty(SKIP_REASON, reason);
+            return true;
+        }
+        return false;
+    }
+
+    String declineReason(NotificationEvent event, String channel) {
+        String suppressed = suppressions.reasonFor(event.getRecipient().getEmail());
+        if (suppressed != null) {
+            return "suppressed-" + suppressed;
+        }
+        boolean transactional = isTransactional(event.getType());
+        Contact contact = event.getContact();
+        if (contact != null && !transactional) {
+            if (contact.getOptOutTypes().contains(event.getType())) {
+                return "opted-out-type";
+            }
+            if (contact.getOptOutChannels().contains(channel)) {
+                return "opted-out-channel";
+            }
+        }
+        return null;
+    }
+
+    /** Counts this notification against the recipient's limit; a held one gets {@value #HOLD_MS} set. */
+    private String politenessReason(NotificationEvent event, String channel, Exchange exchange) {
+        String key = RecipientKeys.recipientKey(event);
+        String policy = isTransactional(event.getType()) ? "exempt" : policyFor(event.getType());
+        if (key == null || "exempt".equals(policy) || !limiter().enabled()) {
+            return null;
+        }
+        PolitenessLimiter.Admission admission = limiter().admit(key + '\u001f' + channel,
+                "hold".equals(policy) ? politenessMaxHoldMs : 0);
+        if (!admission.admitted()) {
+            return "politeness-limit";
+        }
+        exchange.setProperty(HOLD_MS, admission.holdMs());
+        return null;
+    }
+
+    boolean isTransactional(String type) {
+        for (String pattern : transactionalTypes) {
+            if (pattern.endsWith("*") ? type.startsWith(pattern.substring(0, pattern.length() - 1)) : type.equals(pattern)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String policyFor(String type) {
+        String policy = camelContext == null ? null : camelContext.getPropertiesComponent()
+                .resolveProperty("notify.politeness.type." + type + ".policy").orElse(null);
+        return (policy == null || policy.isBlank() ? politenessPolicy : policy).strip().toLowerCase(Locale.ROOT);
+    }
+
+    private PolitenessLimiter limiter() {
+        PolitenessLimiter l = politeness;
+        if (l == null) {
+            synchronized (this) {
+                if (politeness == null) {
+                    politeness = new PolitenessLimiter(politenessLimit, politenessWindowMs, politenessMaxHoldMs,
+                            politenessMaxRecipients, System::currentTimeMillis);
+                }
+                l = politeness;
+            }
+        }
+        return l;
+    }
+
+    public void setSuppressions(SuppressionList suppressions) {
+        this.suppressions = suppressions;
+    }
+
+    /** Comma-separated types; {@code prefix.*} matches a family. */
+    public void setTransactionalTypes(String types) {
+        this.transactionalTypes = types == null ? List.of()
+                : Arrays.stream(types.split(",")).map(String::strip).filter(t -> !t.isEmpty()).toList();
+    }
+
+    public void setPolitenessLimit(int politenessLimit) {
+        this.politenessLimit = politenessLimit;
+    }
+
+    public void setPolitenessWindowMs(long politenessWindowMs) {
+        this.politenessWindowMs = politenessWindowMs;
+    }
+
+    public void setPolitenessMaxHoldMs(long politenessMaxHoldMs) {
+        this.politenessMaxHoldMs = politenessMaxHoldMs;
+    }
+
+    public void setPolitenessMaxRecipients(long politenessMaxRecipients) {
+        this.politenessMaxRecipients = politenessMaxRecipients;
+    }
+
+    public void setPolitenessPolicy(String politenessPolicy) {
+        this.politenessPolicy = politenessPolicy;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+}

@@ -1,0 +1,62 @@
+package com.example.notify.preferences;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Addresses that must not be sent to (bounces, complaints, unsubscribes), kept as address hashes, fed from
+ * the compacted suppressions topic by the {@code suppression-feed} route. Record key: the address or its
+ * SHA-256 hex (lower-cased address); value {@code {"reason": "bounce|complaint|unsubscribe|…"}}; an empty
+ * value (tombstone) lifts the suppression. An unreadable value still suppresses: when in doubt, do not send.
+ */
+public class SuppressionList {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SuppressionList.class);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Set<String> REASONS = Set.of("bounce", "complaint", "unsubscribe");
+
+    private final Map<String, String> reasonByHash = new ConcurrentHashMap<>();
+
+    /** Applies one record of the suppressions topic. */
+    public void apply(Exchange exchange) {
+        String key = exchange.getMessage().getHeader(KafkaConstants.KEY, String.class);
+        if (key == null || key.isBlank()) {
+            LOG.warn("Ignored a suppression record without key at offset {}", exchange.getMessage().getHeader(KafkaConstants.OFFSET));
+            return;
+        }
+        String hash = key.contains("@") ? RecipientKeys.addressHash(key) : key.strip().toLowerCase(Locale.ROOT);
+        String value = exchange.getMessage().getBody(String.class);
+        if (value == null || value.isBlank()) {
+            reasonByHash.remove(hash);
+        } else {
+            reasonByHash.put(hash, reasonOf(value));
+        }
+    }
+
+    static String reasonOf(String value) {
+        try {
+            JsonNode reason = MAPPER.readTree(value).path("reason");
+            String r = reason.asText("").toLowerCase(Locale.ROOT);
+            return REASONS.contains(r) ? r : "other";
+        } catch (Exception e) {
+            return "other";
+        }
+    }
+
+    /** Why the address is suppressed ({@code bounce}, {@code complaint}, {@code unsubscribe}, {@code other}), or null. */
+    public String reasonFor(String email) {
+        return email == null ? null : reasonByHash.get(RecipientKeys.addressHash(email));
+    }
+
+    public int size() {
+        return reasonByHash.size();
+    }
+}
