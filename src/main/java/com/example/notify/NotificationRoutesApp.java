@@ -1,6 +1,7 @@
 package com.example.notify;
 
 import com.example.notify.kafka.EmbeddedKafkaListener;
+import com.example.notify.pardot.EmbeddedPardotListener;
 import com.example.notify.smtp.EmbeddedSmtpListener;
 import java.util.Optional;
 import org.apache.camel.main.Main;
@@ -21,6 +22,7 @@ public final class NotificationRoutesApp {
         Main main = new Main(NotificationRoutesApp.class);
         main.addMainListener(new EmbeddedKafkaListener());
         main.addMainListener(new EmbeddedSmtpListener());
+        main.addMainListener(new EmbeddedPardotListener());
         Optional<String> profile = lookup("camel.main.profile");
         String configDir = lookup("notify.config.dir").orElse(".");
         // the first location that has a key wins, so the profile's file goes first
@@ -30,7 +32,15 @@ public final class NotificationRoutesApp {
             locations = "file:" + configDir + "/application-" + profile.get() + ".properties," + locations;
         }
         main.setPropertyPlaceholderLocations(locations);
-        main.run(args);
+        int exitCode;
+        try {
+            exitCode = main.run(args);
+        } catch (Exception e) {
+            e.printStackTrace();
+            exitCode = 1;
+        }
+        // a failed start leaves the embedded broker/servers' non-daemon threads behind: exit instead of hanging
+        System.exit(exitCode);
     }
 
     private static Optional<String> lookup(String key) {

@@ -7,6 +7,7 @@ import static com.example.notify.support.EventSamples.statusData;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.example.notify.support.TestKafka;
+import com.example.notify.support.TestPardot;
 import com.example.notify.support.TestSmtp;
 import java.time.Duration;
 import java.util.List;
@@ -46,7 +47,8 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.starttls-required=false",
             "notify.throttle.smtp.per-second=1000",
             "notify.contacts.directory=fileContacts",
-            "notify.contacts.file=examples/contacts.json"
+            "notify.contacts.file=examples/contacts.json",
+            "notify.pardot.recent-upserts.ttl-seconds=0"
         })
 class ConsumeEventsRouteTest {
 
@@ -60,6 +62,7 @@ class ConsumeEventsRouteTest {
     static {
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
         System.setProperty("notify.smtp.port", String.valueOf(TestSmtp.smtpPort()));
+        TestPardot.useForPardot();
         TestKafka.createTopics(List.of(EVENTS, STATUS, DLQ), Set.of());
     }
 
@@ -73,7 +76,7 @@ class ConsumeEventsRouteTest {
 
         List<ConsumerRecord<String, byte[]>> statuses = statusesFor(id, 2);
         assertThat(statuses).extracting(r -> statusData(r).path("channel").asText() + "/" + statusData(r).path("status").asText())
-                .containsExactlyInAnyOrder("email/delivered", "pardot/accepted");
+                .containsExactlyInAnyOrder("email/delivered", "pardot/delivered");
         assertThat(statuses).allSatisfy(r -> {
             assertThat(statusData(r).path("eventSource").asText()).isEqualTo("/billing");
             assertThat(r.key()).as("status keyed like the event").isEqualTo("c-42");

@@ -1,0 +1,146 @@
+package com.example.notify.pardot;
+
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.concurrent.CompletableFuture;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.ServiceStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daily Pardot API quota of the business unit: requests counted locally per day in the account's time
+ * zone, corrected upwards by the usage Pardot reports ({@code x-api-usage}, when requested), and spent for
+ * the day when Pardot answers code 122. While spent, the channel is paused: pieces go to the deferred topic
+ * and the {@code pardot-deferred} route is suspended until the quota resets (or an operator calls
+ * {@link #resume()}).
+ */
+public class PardotQuota implements CamelContextAware {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PardotQuota.class);
+
+    private CamelContext camelContext;
+    private long dailyLimit = 25_000;
+    private ZoneId zone = ZoneId.of("America/New_York");
+    private Clock clock = Clock.systemUTC();
+    private String deferredRouteId = "pardot-deferred";
+
+    private LocalDate day;
+    private long used;
+    private boolean spent;
+
+    /** Counts one request against today's quota; false (nothing counted) when the quota is spent. */
+    public synchronized boolean tryAcquire() {
+        rollOver();
+        if (!spent && dailyLimit > 0 && used >= dailyLimit) {
+            spentForToday();
+        }
+        if (spent) {
+            return false;
+        }
+        used++;
+        return true;
+    }
+
+    /** Pardot's own count of today's requests ({@code x-api-usage}); ours only ever goes up to it. */
+    public synchronized void reportedUsage(String header) {
+        if (header == null || header.isBlank()) {
+            return;
+        }
+        try {
+            long reported = Long.parseLong(header.strip().split("[/ ;]")[0]);
+            rollOver();
+            used = Math.max(used, reported);
+        } catch (NumberFormatException e) {
+            LOG.debug("Unreadable x-api-usage header");
+        }
+    }
+
+    /** Pardot said code 122, or our count reached the limit: nothing more today. */
+    public synchronized void spentForToday() {
+        rollOver();
+        if (!spent) {
+            LOG.warn("Pardot daily API limit reached ({} requests counted today); the channel is paused until {}", used, nextReset());
+            // at once rather than at the next timer tick, so pardot-deferred does not re-defer what it reads;
+            // on another thread: suspending waits for the route's in-flight exchange, which may be the caller
+            CompletableFuture.runAsync(this::steerDeferredRoute);
+        }
+        spent = true;
+    }
+
+    public synchronized boolean isSpent() {
+        rollOver();
+        return spent;
+    }
+
+    /** Operator action (e.g. after the edition's limit was raised): lift the pause now. */
+    public synchronized void resume() {
+        spent = false;
+        used = 0;
+        steerDeferredRoute();
+    }
+
+    /** Suspends the deferred route while the quota is spent and resumes it afterwards; run by a timer. */
+    public void steerDeferredRoute() {
+        if (camelContext == null || camelContext.getRoute(deferredRouteId) == null) {
+            return;
+        }
+        try {
+            ServiceStatus status = camelContext.getRouteController().getRouteStatus(deferredRouteId);
+            if (isSpent() && status == ServiceStatus.Started) {
+                camelContext.getRouteController().suspendRoute(deferredRouteId);
+            } else if (!isSpent() && status == ServiceStatus.Suspended) {
+                camelContext.getRouteController().resumeRoute(deferredRouteId);
+            }
+        } catch (Exception e) {
+            LOG.warn("Could not steer route {}: {}", deferredRouteId, e.getMessage());
+        }
+    }
+
+    public synchronized ZonedDateTime nextReset() {
+        return LocalDate.now(clock.withZone(zone)).plusDays(1).atStartOfDay(zone);
+    }
+
+    private void rollOver() {
+        LocalDate today = LocalDate.now(clock.withZone(zone));
+        if (!today.equals(day)) {
+            day = today;
+            used = 0;
+            spent = false;
+        }
+    }
+
+    public synchronized long getUsedToday() {
+        rollOver();
+        return used;
+    }
+
+    public void setDailyLimit(long dailyLimit) {
+        this.dailyLimit = dailyLimit;
+    }
+
+    public void setZone(String zone) {
+        this.zone = ZoneId.of(zone);
+    }
+
+    public void setDeferredRouteId(String deferredRouteId) {
+        this.deferredRouteId = deferredRouteId;
+    }
+
+    void setClock(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+}
