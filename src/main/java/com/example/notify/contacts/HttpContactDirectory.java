@@ -2,14 +2,12 @@ package com.example.notify.contacts;
 
 import com.example.notify.failure.Masking;
 import com.example.notify.failure.PermanentFailureException;
+import com.example.notify.support.CamelContextBean;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 
 /**
  * Contacts from an HTTP API: {@code GET <base url><path template with {id}>} through the
@@ -17,12 +15,10 @@ import org.apache.camel.ProducerTemplate;
  * 408, 429, 5xx, 401/403 (credentials being rotated) and connection failures → the API is unavailable now,
  * retried; any other status → permanent, with the status.
  */
-public class HttpContactDirectory implements ContactDirectory, CamelContextAware {
+public class HttpContactDirectory extends CamelContextBean implements ContactDirectory {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private CamelContext camelContext;
-    private volatile ProducerTemplate producer;
     private String pathTemplate = "/contacts/{id}";
     private String routeUri = "direct:fetch-contact";
 
@@ -63,19 +59,6 @@ public class HttpContactDirectory implements ContactDirectory, CamelContextAware
         return pathTemplate.replace("{id}", URLEncoder.encode(contactId, StandardCharsets.UTF_8).replace("+", "%20"));
     }
 
-    private ProducerTemplate producer() {
-        ProducerTemplate p = producer;
-        if (p == null) {
-            synchronized (this) {
-                if (producer == null) {
-                    producer = camelContext.createProducerTemplate();
-                }
-                p = producer;
-            }
-        }
-        return p;
-    }
-
     /** Path below the API's base URL, with {@code {id}} where the contact id goes. */
     public void setPathTemplate(String pathTemplate) {
         this.pathTemplate = pathTemplate;
@@ -83,15 +66,5 @@ public class HttpContactDirectory implements ContactDirectory, CamelContextAware
 
     public void setRouteUri(String routeUri) {
         this.routeUri = routeUri;
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 }

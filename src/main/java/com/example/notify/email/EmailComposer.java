@@ -2,6 +2,7 @@ package com.example.notify.email;
 
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
+import com.example.notify.support.CamelContextBean;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -21,8 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 
 /**
@@ -34,14 +33,13 @@ import org.apache.camel.Exchange;
  * them the defaults {@code notify.email.from}, {@code notify.email.reply-to} apply and a type is
  * transactional (no List-Unsubscribe).
  */
-public class EmailComposer implements CamelContextAware {
+public class EmailComposer extends CamelContextBean {
 
     public static final String MESSAGE_ID_PROPERTY = "notifyMessageId";
 
     private static final Session SESSION = Session.getInstance(new Properties());
 
     private final Map<String, InternetAddress> parsedAddresses = new HashMap<>();
-    private CamelContext camelContext;
     private TemplateRenderer renderer;
     private String from;
     private String replyTo;
@@ -139,7 +137,7 @@ public class EmailComposer implements CamelContextAware {
     }
 
     private Optional<String> typeSetting(NotificationEvent event, String key) {
-        return camelContext.getPropertiesComponent()
+        return getCamelContext().getPropertiesComponent()
                 .resolveProperty("notify.email.type." + event.getType() + "." + key)
                 .map(String::strip)
                 .filter(v -> !v.isEmpty());
@@ -164,7 +162,6 @@ public class EmailComposer implements CamelContextAware {
         int at = a.lastIndexOf('@');
         return at < 0 ? "localhost" : a.substring(at + 1).replace(">", "").strip();
     }
-
 
     private static String blankToNull(String value) {
         return value == null || value.isBlank() ? null : value;
@@ -196,16 +193,6 @@ public class EmailComposer implements CamelContextAware {
 
     public void setUnsubscribeMailto(String unsubscribeMailto) {
         this.unsubscribeMailto = unsubscribeMailto;
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 
     /** Jakarta Mail replaces the Message-ID on every saveChanges(); ours must survive. */

@@ -1,10 +1,8 @@
 package com.example.notify.failure;
 
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
+import com.example.notify.support.CamelContextBean;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
-import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,13 +12,11 @@ import org.slf4j.LoggerFactory;
  * {@code failed} status for the attempt that just failed transiently, so a slow retry is visible to the
  * producer of the event while it happens.
  */
-public class RedeliveryCounter implements Processor, CamelContextAware {
+public class RedeliveryCounter extends CamelContextBean implements Processor {
 
     public static final String PROPERTY = "notifyRedeliveries";
     private static final Logger LOG = LoggerFactory.getLogger(RedeliveryCounter.class);
 
-    private CamelContext camelContext;
-    private volatile ProducerTemplate producer;
     private String statusUri = "direct:publish-status";
 
     @Override
@@ -46,31 +42,8 @@ public class RedeliveryCounter implements Processor, CamelContextAware {
         }
     }
 
-    private ProducerTemplate producer() {
-        ProducerTemplate p = producer;
-        if (p == null) {
-            synchronized (this) {
-                if (producer == null) {
-                    producer = camelContext.createProducerTemplate();
-                }
-                p = producer;
-            }
-        }
-        return p;
-    }
-
     /** Where failed-attempt statuses go; empty: none are published. */
     public void setStatusUri(String statusUri) {
         this.statusUri = statusUri;
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 }

@@ -4,14 +4,12 @@ import com.example.notify.failure.Masking;
 import com.example.notify.failure.NotificationFailureException;
 import com.example.notify.failure.PermanentFailureException;
 import com.example.notify.failure.TransientFailureException;
+import com.example.notify.support.CamelContextBean;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 
 /**
  * One prospect upsert (the body built by {@link ProspectMapper}) through the {@code pardot-upsert-http}
@@ -20,12 +18,10 @@ import org.apache.camel.ProducerTemplate;
  * request retried once. Pardot reports limits in the JSON body: 66 (concurrency) and 202 (per-minute) are
  * transient, 122 (daily limit) spends the quota for the day, other 4xx are permanent with code and message.
  */
-public class PardotClient implements CamelContextAware {
+public class PardotClient extends CamelContextBean {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private CamelContext camelContext;
-    private volatile ProducerTemplate producer;
     private PardotTokenSource tokens;
     private PardotQuota quota;
     private String routeUri = "direct:pardot-upsert-http";
@@ -104,19 +100,6 @@ public class PardotClient implements CamelContextAware {
         }
     }
 
-    private ProducerTemplate producer() {
-        ProducerTemplate p = producer;
-        if (p == null) {
-            synchronized (this) {
-                if (producer == null) {
-                    producer = camelContext.createProducerTemplate();
-                }
-                p = producer;
-            }
-        }
-        return p;
-    }
-
     /** Most requests this instance had in flight at once since start (never above maxConcurrent). */
     public int getMaxSeenInFlight() {
         return maxSeenInFlight.get();
@@ -136,15 +119,5 @@ public class PardotClient implements CamelContextAware {
 
     public void setRouteUri(String routeUri) {
         this.routeUri = routeUri;
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 }

@@ -1,12 +1,11 @@
 package com.example.notify.pardot;
 
+import com.example.notify.support.CamelContextBean;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.concurrent.CompletableFuture;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.ServiceStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,11 +17,10 @@ import org.slf4j.LoggerFactory;
  * and the {@code pardot-deferred} route is suspended until the quota resets (or an operator calls
  * {@link #resume()}).
  */
-public class PardotQuota implements CamelContextAware {
+public class PardotQuota extends CamelContextBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(PardotQuota.class);
 
-    private CamelContext camelContext;
     private long dailyLimit = 25_000;
     private ZoneId zone = ZoneId.of("America/New_York");
     private Clock clock = Clock.systemUTC();
@@ -85,15 +83,15 @@ public class PardotQuota implements CamelContextAware {
 
     /** Suspends the deferred route while the quota is spent and resumes it afterwards; run by a timer. */
     public void steerDeferredRoute() {
-        if (camelContext == null || camelContext.getRoute(deferredRouteId) == null) {
+        if (getCamelContext() == null || getCamelContext().getRoute(deferredRouteId) == null) {
             return;
         }
         try {
-            ServiceStatus status = camelContext.getRouteController().getRouteStatus(deferredRouteId);
+            ServiceStatus status = getCamelContext().getRouteController().getRouteStatus(deferredRouteId);
             if (isSpent() && status == ServiceStatus.Started) {
-                camelContext.getRouteController().suspendRoute(deferredRouteId);
+                getCamelContext().getRouteController().suspendRoute(deferredRouteId);
             } else if (!isSpent() && status == ServiceStatus.Suspended) {
-                camelContext.getRouteController().resumeRoute(deferredRouteId);
+                getCamelContext().getRouteController().resumeRoute(deferredRouteId);
             }
         } catch (Exception e) {
             LOG.warn("Could not steer route {}: {}", deferredRouteId, e.getMessage());
@@ -132,15 +130,5 @@ public class PardotQuota implements CamelContextAware {
 
     void setClock(Clock clock) {
         this.clock = clock;
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 }

@@ -1,16 +1,14 @@
 package com.example.notify.pardot;
 
 import com.example.notify.failure.TransientFailureException;
+import com.example.notify.support.CamelContextBean;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 
 /**
  * Salesforce OAuth2 client-credentials token for the Pardot API, fetched through the {@code pardot-token}
@@ -20,12 +18,10 @@ import org.apache.camel.ProducerTemplate;
  * fetch). One caller fetches while the others wait for its result. The form is URL-encoded, so secrets with
  * {@code &+=} survive. Neither the token nor the secret ever appears in an exception message.
  */
-public class PardotTokenSource implements CamelContextAware {
+public class PardotTokenSource extends CamelContextBean {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private CamelContext camelContext;
-    private volatile ProducerTemplate producer;
     private String routeUri = "direct:pardot-token";
     private String clientId;
     private String clientSecret;
@@ -85,13 +81,6 @@ public class PardotTokenSource implements CamelContextAware {
         return URLEncoder.encode(value == null ? "" : value, StandardCharsets.UTF_8);
     }
 
-    private ProducerTemplate producer() {
-        if (producer == null) {
-            producer = camelContext.createProducerTemplate();
-        }
-        return producer;
-    }
-
     /** Token requests made since start. */
     public long getFetches() {
         return fetches.get();
@@ -119,15 +108,5 @@ public class PardotTokenSource implements CamelContextAware {
 
     void setClock(LongSupplier clock) {
         this.clock = clock;
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 }

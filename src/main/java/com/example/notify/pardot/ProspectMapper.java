@@ -4,14 +4,13 @@ import com.example.notify.contacts.Contact;
 import com.example.notify.email.AddressValidator;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
+import com.example.notify.support.CamelContextBean;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 
 /**
@@ -21,12 +20,11 @@ import org.apache.camel.Exchange;
  * event's data, dotted path), {@code event.id|source|type|time}, or {@code 'literal'}. A source without a
  * value leaves the field out.
  */
-public class ProspectMapper implements CamelContextAware {
+public class ProspectMapper extends CamelContextBean {
 
     static final String PREFIX = "notify.pardot.field.";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private CamelContext camelContext;
     private volatile Map<String, String> mapping;
 
     public String body(Exchange exchange) throws Exception {
@@ -84,10 +82,10 @@ public class ProspectMapper implements CamelContextAware {
     private Map<String, String> mapping() {
         Map<String, String> m = mapping;
         if (m == null) {
-            Properties all = camelContext.getPropertiesComponent().loadProperties(k -> k.startsWith(PREFIX));
+            Properties all = getCamelContext().getPropertiesComponent().loadProperties(k -> k.startsWith(PREFIX));
             Map<String, String> fields = new TreeMap<>();
             all.stringPropertyNames().forEach(k -> {
-                String resolved = camelContext.resolvePropertyPlaceholders("{{" + k + "}}");
+                String resolved = getCamelContext().resolvePropertyPlaceholders("{{" + k + "}}");
                 if (resolved != null && !resolved.isBlank()) {
                     fields.put(k.substring(PREFIX.length()), resolved);
                 }
@@ -95,15 +93,5 @@ public class ProspectMapper implements CamelContextAware {
             mapping = m = Map.copyOf(fields);
         }
         return m;
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 }

@@ -2,11 +2,10 @@ package com.example.notify.preferences;
 
 import com.example.notify.contacts.Contact;
 import com.example.notify.event.NotificationEvent;
+import com.example.notify.support.CamelContextBean;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 
 /**
@@ -15,12 +14,11 @@ import org.apache.camel.Exchange;
  * opt-outs), and not beyond the politeness limit, whose excess is skipped or held back per type policy
  * ({@code skip}, {@code hold}, {@code exempt}; transactional types are exempt).
  */
-public class RecipientPreferences implements CamelContextAware {
+public class RecipientPreferences extends CamelContextBean {
 
     public static final String SKIP_REASON = "notifyStatusReason";
     public static final String HOLD_MS = "notifyHoldMs";
 
-    private CamelContext camelContext;
     private SuppressionList suppressions = new SuppressionList();
     private List<String> transactionalTypes = List.of();
     private PolitenessLimiter politeness;
@@ -93,7 +91,7 @@ public class RecipientPreferences implements CamelContextAware {
     }
 
     private String policyFor(String type) {
-        String policy = camelContext == null ? null : camelContext.getPropertiesComponent()
+        String policy = getCamelContext() == null ? null : getCamelContext().getPropertiesComponent()
                 .resolveProperty("notify.politeness.type." + type + ".policy").orElse(null);
         return (policy == null || policy.isBlank() ? politenessPolicy : policy).strip().toLowerCase(Locale.ROOT);
     }
@@ -140,15 +138,5 @@ public class RecipientPreferences implements CamelContextAware {
 
     public void setPolitenessPolicy(String politenessPolicy) {
         this.politenessPolicy = politenessPolicy;
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 }
