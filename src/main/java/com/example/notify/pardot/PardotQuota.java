@@ -116,6 +116,10 @@ public class PardotQuota extends CamelContextBean {
         return used;
     }
 
+    public long getDailyLimit() {
+        return dailyLimit;
+    }
+
     public void setDailyLimit(long dailyLimit) {
         this.dailyLimit = dailyLimit;
     }

@@ -1,0 +1,103 @@
+package com.example.notify.observe;
+
+import java.lang.management.ManagementFactory;
+import java.util.Map;
+import java.util.Set;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.apache.camel.ServiceStatus;
+import org.apache.camel.StatefulService;
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+import org.apache.camel.spi.IdempotentRepository;
+
+/**
+ * Readiness: the idempotency store is warm and every consumer of the events group has been through a
+ * rebalance (has its assignment, possibly empty when replicas outnumber partitions). Camel's own Kafka
+ * consumer check only says the client polls; a consumer still joining the group would take no traffic.
+ *
+ * <p>The assignment is read from the Kafka client's own coordinator metrics (JMX), so nothing in the
+ * consumer has to be wrapped. The Kafka idempotency repository reads its topic to the end while it starts,
+ * so "started" means "warm".
+ */
+public class EventsConsumerReadiness extends AbstractHealthCheck {
+
+    private static final String COORDINATOR_METRICS = "kafka.consumer:type=consumer-coordinator-metrics,*";
+
+    private String groupId;
+    private String idempotentRepository;
+    private final MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
+
+    public EventsConsumerReadiness() {
+        super("notify", "events-consumer");
+    }
+
+    @Override
+    public boolean isLiveness() {
+        return false;
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        Object repository = getCamelContext().getRegistry().lookupByNameAndType(idempotentRepository, IdempotentRepository.class);
+        if (repository == null) {
+            builder.down().message("idempotency store " + idempotentRepository + " not found");
+            return;
+        }
+        if (repository instanceof StatefulService service && service.getStatus() != ServiceStatus.Started) {
+            builder.down().message("idempotency store warming up (" + service.getStatus() + ")");
+            return;
+        }
+        builder.detail("group.id", groupId);
+        int consumers = 0;
+        int assigned = 0;
+        boolean joined = true;
+        try {
+            Set<ObjectName> names = mbeans.queryNames(new ObjectName(COORDINATOR_METRICS), null);
+            for (ObjectName name : names) {
+                if (!belongsToGroup(name.getKeyProperty("client-id"))) {
+                    continue;
+                }
+                consumers++;
+                double sinceRebalance = number(name, "last-rebalance-seconds-ago");
+                if (Double.isNaN(sinceRebalance) || sinceRebalance < 0) {
+                    joined = false;
+                }
+                double partitions = number(name, "assigned-partitions");
+                assigned += Double.isNaN(partitions) ? 0 : (int) partitions;
+            }
+        } catch (Exception e) {
+            builder.down().message("cannot read the Kafka consumer metrics: " + e.getMessage());
+            return;
+        }
+        builder.detail("consumers", consumers);
+        builder.detail("assigned-partitions", assigned);
+        if (consumers == 0) {
+            builder.down().message("events consumer not subscribed yet");
+        } else if (!joined) {
+            builder.down().message("events consumer waiting for its partition assignment");
+        } else {
+            builder.up();
+        }
+    }
+
+    /** Kafka names a consumer without an explicit client.id {@code consumer-<group>-<n>}. */
+    private boolean belongsToGroup(String clientId) {
+        return clientId != null && clientId.startsWith("consumer-" + groupId + "-")
+                && clientId.substring(groupId.length() + 10).chars().allMatch(Character::isDigit);
+    }
+
+    private double number(ObjectName name, String attribute) throws Exception {
+        Object value = mbeans.getAttribute(name, attribute);
+        return value instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    public void setGroupId(String groupId) {
+        this.groupId = groupId;
+    }
+
+    /** Bean name, looked up per call: the repository is created by another route file. */
+    public void setIdempotentRepository(String idempotentRepository) {
+        this.idempotentRepository = idempotentRepository;
+    }
+}

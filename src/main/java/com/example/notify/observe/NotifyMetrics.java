@@ -1,0 +1,148 @@
+package com.example.notify.observe;
+
+import com.example.notify.event.NotificationEvent;
+import com.example.notify.pardot.PardotQuota;
+import com.example.notify.pardot.PardotTokenSource;
+import com.example.notify.smtp.PooledJavaMailSender;
+import com.example.notify.support.CamelContextBean;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.Exchange;
+
+/**
+ * Business metrics next to Camel's route metrics, on the same registry (/observe/metrics). Every label value
+ * comes from a bounded set: channels we serve (else {@code other}), providers, outcomes and reason codes;
+ * never an address, an id or free text. Also remembers each channel's last outcome for the health checks.
+ */
+public class NotifyMetrics extends CamelContextBean {
+
+    private static final Set<String> CHANNELS = Set.of("email", "pardot");
+    private static final Set<String> PROVIDERS = Set.of("smtp", "ses", "pardot");
+
+    private volatile MeterRegistry registry;
+    private final Map<String, LastOutcome> lastOutcomes = new ConcurrentHashMap<>();
+
+    /** The last outcome seen for a channel (or {@code contacts}), for {@link ChannelHealthCheck}. */
+    public record LastOutcome(String outcome, String reason, Instant at) {
+    }
+
+    /** Counts an event read from the topic: accepted (valid, not a duplicate) or duplicate. */
+    public void event(String outcome) {
+        registry().counter("notify_events_total", "outcome", outcome).increment();
+    }
+
+    /** Called for every status event (publish-status): deliveries, dead letters, latency, last outcomes. */
+    public void status(Exchange exchange) {
+        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
+        String outcome = exchange.getProperty("notifyStatus", "unknown", String.class);
+        String channel = bounded(exchange.getProperty("notifyChannel", String.class), CHANNELS);
+        String provider = bounded(exchange.getProperty("notifyProvider", String.class), PROVIDERS);
+        String reason = exchange.getProperty("notifyStatusReason", String.class);
+        MeterRegistry r = registry();
+        if (event == null && "dead-lettered".equals(outcome)) {
+            r.counter("notify_events_total", "outcome", "invalid").increment();
+        }
+        r.counter("notify_deliveries_total", "channel", channel, "provider", provider, "outcome", outcome).increment();
+        if ("dead-lettered".equals(outcome)) {
+            r.counter("notify_dead_letters_total", "channel", channel, "reason", code(reason)).increment();
+        }
+        if ("skipped".equals(outcome)) {
+            r.counter("notify_skipped_total", "channel", channel, "reason", code(reason)).increment();
+        }
+        if ("delivered".equals(outcome) && event != null && event.getTime() != null) {
+            Duration latency = Duration.between(event.getTime().toInstant(), Instant.now());
+            if (!latency.isNegative()) {
+                Timer.builder("notify_delivery_latency")
+                        .description("event time to acceptance by the provider")
+                        .tag("channel", channel)
+                        .publishPercentileHistogram()
+                        .maximumExpectedValue(Duration.ofHours(1))
+                        .register(r)
+                        .record(latency);
+            }
+        }
+        String health = reason != null && reason.startsWith("contacts-") ? "contacts" : channel;
+        if (!"none".equals(health) && !"other".equals(health) && !"skipped".equals(outcome)) {
+            lastOutcomes.put(health, new LastOutcome(outcome, reason, Instant.now()));
+        }
+    }
+
+    /** Gauges over the beans that keep their own counts; run once after start (route metrics-bind). */
+    public void bind() {
+        MeterRegistry r = registry();
+        // series that exist from the start, so rate() and the dashboard work before the first occurrence
+        for (String outcome : List.of("accepted", "duplicate", "invalid")) {
+            r.counter("notify_events_total", "outcome", outcome);
+        }
+        for (String channel : CHANNELS) {
+            r.counter("notify_skipped_total", "channel", channel, "reason", "already-sent");
+        }
+        var beans = getCamelContext().getRegistry();
+        PardotQuota quota = beans.lookupByNameAndType("pardotQuota", PardotQuota.class);
+        if (quota != null) {
+            Gauge.builder("notify_pardot_quota_used", quota, PardotQuota::getUsedToday)
+                    .description("Pardot API requests counted today").register(r);
+            Gauge.builder("notify_pardot_quota_limit", quota, PardotQuota::getDailyLimit)
+                    .description("Pardot daily request limit (0: not counted)").register(r);
+            Gauge.builder("notify_pardot_paused", quota, q -> q.isSpent() ? 1 : 0)
+                    .description("1 while the Pardot channel waits for the quota reset").register(r);
+        }
+        PardotTokenSource tokens = beans.lookupByNameAndType("pardotTokens", PardotTokenSource.class);
+        if (tokens != null) {
+            FunctionCounter.builder("notify_pardot_token_fetches", tokens, PardotTokenSource::getFetches)
+                    .description("OAuth2 token requests (first fetch, expiry, refresh after 401/184)").register(r);
+        }
+        PooledJavaMailSender smtp = beans.lookupByNameAndType("smtpSender", PooledJavaMailSender.class);
+        if (smtp != null) {
+            Gauge.builder("notify_smtp_pool_connections", smtp, PooledJavaMailSender::getActiveConnections)
+                    .description("open SMTP connections in the pool").register(r);
+            FunctionCounter.builder("notify_smtp_connections_opened", smtp, PooledJavaMailSender::getConnectionsOpened)
+                    .description("SMTP connections opened since start").register(r);
+            FunctionCounter.builder("notify_smtp_messages_sent", smtp, PooledJavaMailSender::getMessagesSent)
+                    .description("messages accepted by the SMTP server").register(r);
+        }
+    }
+
+    public Map<String, LastOutcome> lastOutcomes() {
+        return Map.copyOf(lastOutcomes);
+    }
+
+    private static String bounded(String value, Set<String> known) {
+        if (value == null || value.isBlank()) {
+            return "none";
+        }
+        return known.contains(value) ? value : "other";
+    }
+
+    /** Reason codes are kebab-case constants of ours; anything else (an exception name) is folded. */
+    private static String code(String reason) {
+        if (reason == null || reason.isBlank()) {
+            return "none";
+        }
+        return reason.matches("[a-z0-9]+(-[a-z0-9]+)*") && reason.length() <= 48 ? reason : "other";
+    }
+
+    MeterRegistry registry() {
+        MeterRegistry r = registry;
+        if (r == null) {
+            synchronized (this) {
+                if (registry == null) {
+                    MeterRegistry found = getCamelContext().getRegistry().findSingleByType(MeterRegistry.class);
+                    registry = found != null ? found : new SimpleMeterRegistry();
+                }
+                r = registry;
+            }
+        }
+        return r;
+    }
+}
