@@ -1,0 +1,189 @@
+package com.example.notify.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * k8s/: both overlays render with the real kubectl kustomize, every object validates against the Kubernetes,
+ * KEDA and prometheus-operator schemas (npm kubernetes-models, src/test/k8s-validator), and what they say
+ * agrees with the repo: the ConfigMaps hold exactly its route, template and properties files, the Deployment
+ * mounts them where the app reads them, KEDA watches the group and topic the app consumes, and the per-replica
+ * Pardot concurrency times the replicas stays within Pardot's 5.
+ * .ci/run sets NOTIFY_REQUIRE_KUBECTL=true, so there these tests cannot skip.
+ */
+class KubernetesManifestsTest {
+
+    static final Map<String, Manifests> RENDERED = new HashMap<>();
+    static final Properties APP = new Properties();
+
+    @BeforeAll
+    static void render() throws Exception {
+        try (Reader in = Files.newBufferedReader(Path.of("application.properties"))) {
+            APP.load(in);
+        }
+    }
+
+    static Manifests overlay(String name) throws Exception {
+        assumeTrue(Manifests.kubectlPresent(), "kubectl not installed");
+        if (!RENDERED.containsKey(name)) {
+            RENDERED.put(name, Manifests.render(name));
+        }
+        return RENDERED.get(name);
+    }
+
+    static Map<String, String> filesIn(Path dir, String glob) throws Exception {
+        Map<String, String> files = new TreeMap<>();
+        try (var stream = Files.newDirectoryStream(dir, glob)) {
+            for (Path f : stream) {
+                if (Files.isRegularFile(f)) {
+                    files.put(f.getFileName().toString(), Files.readString(f));
+                }
+            }
+        }
+        return files;
+    }
+
+    static Map<String, String> data(JsonNode configMap) {
+        Map<String, String> data = new TreeMap<>();
+        configMap.path("data").fields().forEachRemaining(e -> data.put(e.getKey(), e.getValue().asText()));
+        return data;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void rendersAndEveryObjectValidatesAgainstItsSchema(String name) throws Exception {
+        Manifests m = overlay(name);
+        String report = Manifests.run(Path.of("src/test/k8s-validator"), m.yaml, "node", "validate.mjs");
+        assertThat(report).contains(m.objects.size() + " objects, 0 invalid").doesNotContain("INVALID");
+        assertThat(m.objects).extracting(o -> o.path("kind").asText()).contains("Deployment", "Service", "ServiceMonitor",
+                "PrometheusRule", "PodDisruptionBudget", "NetworkPolicy", "ScaledObject", "ConfigMap", "ServiceAccount");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void configMapsHoldExactlyTheRepoRouteTemplateAndPropertiesFiles(String name) throws Exception {
+        Map<String, JsonNode> cms = overlay(name).configMaps();
+        Map<String, String> routes = filesIn(Path.of("routes"), "*");
+        assertThat(data(cms.get("notify-routes")).keySet()).as("routes/ files in notify-routes (k8s/base/kustomization.yaml)")
+                .isEqualTo(routes.keySet());
+        assertThat(data(cms.get("notify-routes"))).isEqualTo(routes);
+        assertThat(data(cms.get("notify-properties"))).isEqualTo(filesIn(Path.of("."), "application.properties"));
+        assertThat(data(cms.get("notify-grafana-dashboard"))).isEqualTo(filesIn(Path.of("monitoring"), "grafana-dashboard.json"));
+
+        Map<String, Map<String, String>> templates = new TreeMap<>();
+        try (Stream<Path> dirs = Files.list(Path.of("templates"))) {
+            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                templates.put("notify-template-" + dir.getFileName(), filesIn(dir, "*"));
+            }
+        }
+        Map<String, Map<String, String>> templateMaps = new TreeMap<>();
+        cms.forEach((cmName, cm) -> {
+            if (cmName.startsWith("notify-template-")) {
+                templateMaps.put(cmName, data(cm));
+            }
+        });
+        assertThat(templateMaps.keySet()).as("one ConfigMap per templates/ folder (k8s/base/kustomization.yaml)")
+                .isEqualTo(templates.keySet());
+        templates.forEach((cm, files) -> assertThat(templateMaps.get(cm).keySet()).as("files of " + cm).isEqualTo(files.keySet()));
+        assertThat(templateMaps).isEqualTo(templates);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void deploymentMountsTheConfigurationWhereTheAppReadsItAndRunsLocked(String name) throws Exception {
+        Manifests m = overlay(name);
+        JsonNode pod = m.one("Deployment").path("spec").path("template").path("spec");
+        JsonNode container = m.container();
+        Map<String, String> mountOfVolume = new HashMap<>();
+        container.path("volumeMounts").forEach(v -> mountOfVolume.put(v.path("name").asText(), v.path("mountPath").asText()));
+        Map<String, String> mountOfConfigMap = new TreeMap<>();
+        pod.path("volumes").forEach(v -> {
+            if (v.has("configMap")) {
+                String cm = v.path("configMap").path("name").asText().replaceAll("-[a-z0-9]{10}$", "");
+                mountOfConfigMap.put(cm, mountOfVolume.get(v.path("name").asText()));
+            }
+        });
+        String workDir = container.path("workingDir").asText();
+        assertThat(workDir).isEqualTo("/config");
+        assertThat(APP.getProperty("camel.main.routes-include-pattern")).isEqualTo("file:routes/*.camel.yaml");
+        assertThat(mountOfConfigMap).containsEntry("notify-routes", workDir + "/routes")
+                .containsEntry("notify-properties", workDir + "/" + m.env("NOTIFY_CONFIG_DIR").orElseThrow());
+        String templatesDir = workDir + "/" + APP.getProperty("notify.email.templates-dir");
+        m.configMaps().keySet().stream().filter(cm -> cm.startsWith("notify-template-")).forEach(cm ->
+                assertThat(mountOfConfigMap).containsEntry(cm, templatesDir + "/" + cm.substring("notify-template-".length())));
+
+        assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
+        assertThat(pod.path("securityContext").path("runAsUser").asInt()).isPositive();
+        assertThat(container.path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(container.path("securityContext").path("allowPrivilegeEscalation").asBoolean()).isFalse();
+        assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/observe/health/ready");
+        assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/observe/health/live");
+        assertThat(container.path("ports").get(0).path("containerPort").asText()).isEqualTo(m.env("NOTIFY_MANAGEMENT_PORT").orElseThrow());
+        assertThat(container.path("resources").path("limits").path("memory").asText()).isNotEmpty();
+        assertThat(m.env("JAVA_TOOL_OPTIONS").orElseThrow()).contains("MaxRAMPercentage");
+        assertThat(pod.path("terminationGracePeriodSeconds").asInt())
+                .isGreaterThan(Integer.parseInt(APP.getProperty("camel.main.shutdown-timeout")));
+        assertThat(container.path("envFrom").get(0).path("secretRef").path("name").asText()).isEqualTo("notification-routes-secrets");
+        container.path("env").forEach(e -> assertThat(e.path("name").asText())
+                .as("secrets come from the Secret, not from literal env values")
+                .doesNotContainPattern("PASSWORD|SECRET|TOKEN|AUTHORIZATION|JAAS"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void kedaScalesOnTheAppsConsumerGroupWithinPartitionsAndPardotsConcurrency(String name) throws Exception {
+        Manifests m = overlay(name);
+        JsonNode scaled = m.one("ScaledObject");
+        JsonNode trigger = scaled.path("spec").path("triggers").get(0);
+        assertThat(trigger.path("type").asText()).isEqualTo("kafka");
+        assertThat(trigger.path("metadata").path("consumerGroup").asText()).isEqualTo(APP.getProperty("notify.kafka.group-id"));
+        assertThat(trigger.path("metadata").path("topic").asText()).isEqualTo(APP.getProperty("notify.kafka.topic.events"));
+        assertThat(trigger.path("metadata").path("bootstrapServers").asText()).isEqualTo(m.env("NOTIFY_KAFKA_BROKERS").orElseThrow());
+        assertThat(scaled.path("spec").path("scaleTargetRef").path("name").asText())
+                .isEqualTo(m.one("Deployment").path("metadata").path("name").asText());
+
+        int maxReplicas = scaled.path("spec").path("maxReplicaCount").asInt();
+        int partitions = scaled.path("metadata").path("annotations").path("notify.example.com/events-partitions").asInt();
+        assertThat(maxReplicas).isBetween(1, partitions);
+        int perReplica = Integer.parseInt(m.env("NOTIFY_PARDOT_MAX_CONCURRENT")
+                .orElse(APP.getProperty("notify.pardot.max-concurrent")));
+        assertThat(perReplica * maxReplicas).as("Pardot's 5 concurrent requests shared by %d replicas", maxReplicas)
+                .isLessThanOrEqualTo(5);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void prometheusRuleIsTheRepoAlertFile(String name) throws Exception {
+        JsonNode rendered = overlay(name).one("PrometheusRule");
+        JsonNode file = new YAMLMapper().readTree(Path.of("monitoring/alerts.yml").toFile());
+        assertThat(rendered.path("spec")).isEqualTo(file.path("spec"));
+        assertThat(rendered.path("spec").path("groups").get(0).path("rules")).hasSize(8);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"k8s/secret.example.yaml"})
+    void secretExampleValidatesAndHoldsPlaceholdersOnly(String file) throws Exception {
+        String yaml = Files.readString(Path.of(file));
+        assertThat(Manifests.run(Path.of("src/test/k8s-validator"), yaml, "node", "validate.mjs")).contains("1 objects, 0 invalid");
+        JsonNode secret = new YAMLMapper().readTree(yaml);
+        secret.path("stringData").fields().forEachRemaining(e -> {
+            if (e.getKey().matches(".*(PASSWORD|SECRET|AUTHORIZATION|JAAS|USERNAME|CLIENT_ID|KEY_ID).*")) {
+                assertThat(e.getValue().asText()).as(e.getKey()).contains("<");
+            }
+        });
+    }
+}

@@ -1,0 +1,193 @@
+package com.example.notify.k8s;
+
+import static com.example.notify.support.EventSamples.isStatusFor;
+import static com.example.notify.support.EventSamples.statusData;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.example.notify.support.EventSamples;
+import com.example.notify.support.TestKafka;
+import com.example.notify.support.TestSmtp;
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.mail.Message;
+import jakarta.mail.internet.MimeMessage;
+import java.io.Reader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged app (target/, as the image holds it) started the way the dev overlay's Deployment starts it:
+ * the jar under app/, ConfigMaps written into their mount paths in kubelet's layout (files are symlinks through
+ * {@code ..data}), working directory and env from the Deployment, everything read-only, run as the Deployment's
+ * non-root uid. Only what a cluster would supply differs: Kafka's and the SMTP relay's addresses (the test's own
+ * broker and GreenMail) and the management port (a free one). It must answer ready, deliver an email rendered
+ * from the mounted templates, and stop on SIGTERM within the grace period.
+ */
+class PackagedLayoutIT {
+
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @Test
+    void packagedAppStartsFromTheDeploymentLayoutReadOnlyAsNonRootAndDelivers() throws Exception {
+        assumeTrue(Manifests.kubectlPresent(), "kubectl not installed");
+        Path jar = Path.of("target/notification-routes.jar");
+        assertThat(jar).as("mvn package ran before the integration tests").exists();
+        Properties app = new Properties();
+        try (Reader in = Files.newBufferedReader(Path.of("application.properties"))) {
+            app.load(in);
+        }
+        Manifests dev = Manifests.render("dev");
+        JsonNode pod = dev.one("Deployment").path("spec").path("template").path("spec");
+        JsonNode container = dev.container();
+
+        Path root = Files.createTempDirectory("k8s-layout");
+        Path appDir = Files.createDirectories(root.resolve("app"));
+        Files.copy(jar, appDir.resolve("notification-routes.jar"));
+        Files.createDirectories(appDir.resolve("lib"));
+        try (Stream<Path> libs = Files.list(Path.of("target/lib"))) {
+            for (Path lib : libs.toList()) {
+                Files.copy(lib, appDir.resolve("lib").resolve(lib.getFileName()));
+            }
+        }
+        Map<String, JsonNode> configMaps = dev.configMaps();
+        Map<String, String> mountOfVolume = new HashMap<>();
+        container.path("volumeMounts").forEach(v -> mountOfVolume.put(v.path("name").asText(), v.path("mountPath").asText()));
+        for (JsonNode volume : pod.path("volumes")) {
+            if (volume.has("configMap")) {
+                String cm = volume.path("configMap").path("name").asText().replaceAll("-[a-z0-9]{10}$", "");
+                writeAsKubelet(root.resolve(mountOfVolume.get(volume.path("name").asText()).substring(1)), configMaps.get(cm));
+            }
+        }
+        Path workDir = root.resolve(container.path("workingDir").asText().substring(1));
+        readOnlyForAll(root);
+
+        String events = app.getProperty("notify.kafka.topic.events");
+        String status = app.getProperty("notify.kafka.topic.status");
+        TestKafka.createTopics(List.of(events, status, app.getProperty("notify.kafka.topic.dlq"),
+                app.getProperty("notify.kafka.topic.pardot-deferred")), Set.of());
+        TestKafka.createTopics(List.of(app.getProperty("notify.kafka.topic.idempotency"),
+                app.getProperty("notify.kafka.topic.suppressions")), Set.of(app.getProperty("notify.kafka.topic.idempotency"),
+                app.getProperty("notify.kafka.topic.suppressions")));
+
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        List<String> command = new ArrayList<>();
+        if ("root".equals(System.getProperty("user.name"))) {
+            JsonNode security = pod.path("securityContext");
+            command.addAll(List.of("setpriv", "--reuid=" + security.path("runAsUser").asInt(),
+                    "--regid=" + security.path("runAsGroup").asInt(), "--clear-groups"));
+        }
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", root.resolve("app/notification-routes.jar").toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
+        Map<String, String> env = builder.environment();
+        String path = env.get("PATH");
+        env.clear();
+        env.put("PATH", path);
+        container.path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+        // what the cluster supplies: Kafka's and the relay's addresses, the relay's credentials (the Secret)
+        env.put("NOTIFY_KAFKA_BROKERS", TestKafka.bootstrapServers());
+        env.put("NOTIFY_MANAGEMENT_PORT", String.valueOf(port));
+        env.put("NOTIFY_SMTP_HOST", "127.0.0.1");
+        env.put("NOTIFY_SMTP_PORT", String.valueOf(TestSmtp.smtpPort()));
+        env.put("NOTIFY_SMTP_USERNAME", TestSmtp.USER);
+        env.put("NOTIFY_SMTP_PASSWORD", TestSmtp.PASSWORD);
+        env.put("NOTIFY_SMTP_STARTTLS", "false");
+        env.put("NOTIFY_SMTP_STARTTLS_REQUIRED", "false");
+        Path log = Files.createTempFile("k8s-layout", ".log");
+        Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            String ready = "http://127.0.0.1:" + port + "/observe/health/ready";
+            Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                    .until(() -> {
+                        assertThat(process.isAlive()).as(() -> "app exited:\n" + tail(log)).isTrue();
+                        return get(ready).startsWith("200");
+                    });
+            assertThat(get(ready)).contains("\"name\":\"events-consumer\",\"status\":\"UP\"");
+
+            String id = UUID.randomUUID().toString();
+            TestKafka.publish(events, id, EventSamples.event(id, "/k8s-layout", "email"));
+            JsonNode outcome = statusData(TestKafka.read(status, r -> isStatusFor(r, id)
+                    && Set.of("delivered", "dead-lettered", "skipped").contains(statusData(r).path("status").asText()),
+                    1, Duration.ofSeconds(60), Duration.ZERO).get(0));
+            assertThat(outcome.path("status").asText()).as(() -> outcome + "\n" + tail(log)).isEqualTo("delivered");
+            MimeMessage mail = Stream.of(TestSmtp.server().getReceivedMessages()).filter(m -> {
+                try {
+                    return m.getRecipients(Message.RecipientType.TO)[0].toString().contains("jane.doe@example.com");
+                } catch (Exception e) {
+                    return false;
+                }
+            }).findFirst().orElseThrow();
+            String subjectTemplate = configMaps.get("notify-template-invoice-due").path("data").path("subject_de.ftl").asText();
+            assertThat(mail.getSubject()).as("rendered from the mounted templates/invoice-due/subject_de.ftl")
+                    .startsWith(subjectTemplate.split("\\$\\{", 2)[0]).contains("12.00");
+
+            int grace = pod.path("terminationGracePeriodSeconds").asInt();
+            process.destroy();
+            assertThat(process.waitFor(grace, TimeUnit.SECONDS)).as("stopped within terminationGracePeriodSeconds").isTrue();
+            assertThat(Files.readString(log)).contains("notification-routes) shutdown")
+                    .doesNotContain("jane.doe@example.com").doesNotContain(TestSmtp.PASSWORD)
+                    .doesNotContainIgnoringCase("read-only file system").doesNotContain("AccessDeniedException");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    /** kubelet's atomic writer: files in a timestamped folder, {@code ..data} links to it, each key links through it. */
+    private static void writeAsKubelet(Path mount, JsonNode configMap) throws Exception {
+        Path stamped = Files.createDirectories(mount.resolve("..2026_11_24_10_00_00.000000001"));
+        Files.createSymbolicLink(mount.resolve("..data"), stamped.getFileName());
+        var fields = configMap.path("data").fields();
+        while (fields.hasNext()) {
+            var entry = fields.next();
+            Files.writeString(stamped.resolve(entry.getKey()), entry.getValue().asText());
+            Files.createSymbolicLink(mount.resolve(entry.getKey()), Path.of("..data", entry.getKey()));
+        }
+    }
+
+    private static void readOnlyForAll(Path root) throws Exception {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                if (Files.isSymbolicLink(p)) {
+                    continue;
+                }
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "r-xr-xr-x" : "r--r--r--"));
+            }
+        }
+    }
+
+    private static String get(String url) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() + " " + response.body();
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (Exception e) {
+            return "(no log: " + e + ")";
+        }
+    }
+}
