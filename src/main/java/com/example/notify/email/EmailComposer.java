@@ -54,7 +54,7 @@ public class EmailComposer extends CamelContextBean {
         NotificationEvent.Recipient recipient = event.getRecipient();
         InternetAddress to = AddressValidator.parse(recipient.getEmail(), recipient.getName());
 
-        RenderedEmail rendered = renderer.render(event.getTemplate(), event.getLocale(), model(event));
+        RenderedEmail rendered = renderer.render(event.getTemplate(), event.getLocale(), TemplateRenderer.modelOf(event));
         String messageId = messageId(event, channel);
         MimeMessage message = new FixedIdMimeMessage(SESSION, messageId);
         message.setFrom(configuredAddress(typeSetting(event, "from").orElse(from), "from"));
@@ -89,23 +89,6 @@ public class EmailComposer extends CamelContextBean {
     public String provider(Exchange exchange) {
         NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
         return typeSetting(event, "provider").orElse(defaultProvider);
-    }
-
-    private static Map<String, Object> model(NotificationEvent event) {
-        Map<String, Object> model = new LinkedHashMap<>(event.getParams());
-        Map<String, Object> recipient = new HashMap<>();
-        if (event.getRecipient().getName() != null) {
-            recipient.put("name", event.getRecipient().getName());
-        }
-        model.put("recipient", recipient);
-        Map<String, Object> meta = new HashMap<>();
-        meta.put("id", event.getId());
-        meta.put("type", event.getType());
-        if (event.getTime() != null) {
-            meta.put("time", event.getTime().toString());
-        }
-        model.put("event", meta);
-        return model;
     }
 
     /** {@code <hash of source+id>.<channel>@domain}: stable across retries and replays of the same event. */

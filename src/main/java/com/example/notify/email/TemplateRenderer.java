@@ -1,5 +1,6 @@
 package com.example.notify.email;
 
+import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
 import freemarker.core.TemplateClassResolver;
 import freemarker.core.PlainTextOutputFormat;
@@ -12,6 +13,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -54,6 +57,33 @@ public class TemplateRenderer {
         String text = renderPart(template, "text.ftl", resolved, model, true);
         String html = renderPart(template, "html.ftlh", resolved, model, false);
         return new RenderedEmail(subject, text, html);
+    }
+
+    /**
+     * One template file of the event's template for any channel, e.g. {@code webhook.ftl}, with the
+     * event's locale and its fallbacks; missing file or parameter → permanent failure, as for email.
+     */
+    public String renderFor(NotificationEvent event, String part) {
+        Locale resolved = event.getLocale() == null ? defaultLocale : Locale.forLanguageTag(event.getLocale());
+        return renderPart(event.getTemplate(), part, resolved, modelOf(event), true);
+    }
+
+    /** What templates see: the event's params, {@code recipient.name}, {@code event.id/type/time}; never the address. */
+    public static Map<String, Object> modelOf(NotificationEvent event) {
+        Map<String, Object> model = new LinkedHashMap<>(event.getParams());
+        Map<String, Object> recipient = new HashMap<>();
+        if (event.getRecipient().getName() != null) {
+            recipient.put("name", event.getRecipient().getName());
+        }
+        model.put("recipient", recipient);
+        Map<String, Object> meta = new HashMap<>();
+        meta.put("id", event.getId());
+        meta.put("type", event.getType());
+        if (event.getTime() != null) {
+            meta.put("time", event.getTime().toString());
+        }
+        model.put("event", meta);
+        return model;
     }
 
     private String renderPart(String template, String part, Locale locale, Map<String, Object> model, boolean required) {

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,8 +27,9 @@ import org.apache.camel.Exchange;
  */
 public class NotifyMetrics extends CamelContextBean {
 
-    private static final Set<String> CHANNELS = Set.of("email", "pardot");
-    private static final Set<String> PROVIDERS = Set.of("smtp", "ses", "pardot");
+    // label values allowed (notify.metrics.channels / .providers): a channel added in YAML is listed there
+    private volatile Set<String> channels = Set.of("email", "pardot");
+    private volatile Set<String> providers = Set.of("smtp", "ses", "pardot");
 
     private volatile MeterRegistry registry;
     private final Map<String, LastOutcome> lastOutcomes = new ConcurrentHashMap<>();
@@ -45,8 +47,8 @@ public class NotifyMetrics extends CamelContextBean {
     public void status(Exchange exchange) {
         NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
         String outcome = exchange.getProperty("notifyStatus", "unknown", String.class);
-        String channel = bounded(exchange.getProperty("notifyChannel", String.class), CHANNELS);
-        String provider = bounded(exchange.getProperty("notifyProvider", String.class), PROVIDERS);
+        String channel = bounded(exchange.getProperty("notifyChannel", String.class), channels);
+        String provider = bounded(exchange.getProperty("notifyProvider", String.class), providers);
         String reason = exchange.getProperty("notifyStatusReason", String.class);
         MeterRegistry r = registry();
         if (event == null && "dead-lettered".equals(outcome)) {
@@ -84,7 +86,7 @@ public class NotifyMetrics extends CamelContextBean {
         for (String outcome : List.of("accepted", "duplicate", "invalid")) {
             r.counter("notify_events_total", "outcome", outcome);
         }
-        for (String channel : CHANNELS) {
+        for (String channel : channels) {
             r.counter("notify_skipped_total", "channel", channel, "reason", "already-sent");
         }
         var beans = getCamelContext().getRegistry();
@@ -144,5 +146,17 @@ public class NotifyMetrics extends CamelContextBean {
             }
         }
         return r;
+    }
+
+    public void setChannels(String csv) {
+        this.channels = csvSet(csv);
+    }
+
+    public void setProviders(String csv) {
+        this.providers = csvSet(csv);
+    }
+
+    private static Set<String> csvSet(String csv) {
+        return Set.copyOf(Arrays.stream(csv.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList());
     }
 }
