@@ -132,7 +132,8 @@ class KubernetesManifestsTest {
         assertThat(container.path("securityContext").path("allowPrivilegeEscalation").asBoolean()).isFalse();
         assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/observe/health/ready");
         assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/observe/health/live");
-        assertThat(container.path("ports").get(0).path("containerPort").asText()).isEqualTo(m.env("NOTIFY_MANAGEMENT_PORT").orElseThrow());
+        assertThat(container.path("ports").findValuesAsText("containerPort"))
+                .containsExactlyInAnyOrder(m.env("NOTIFY_MANAGEMENT_PORT").orElseThrow(), m.env("NOTIFY_HTTP_PORT").orElseThrow());
         assertThat(container.path("resources").path("limits").path("memory").asText()).isNotEmpty();
         assertThat(m.env("JAVA_TOOL_OPTIONS").orElseThrow()).contains("MaxRAMPercentage");
         assertThat(pod.path("terminationGracePeriodSeconds").asInt())
@@ -181,7 +182,7 @@ class KubernetesManifestsTest {
         assertThat(Manifests.run(Path.of("src/test/k8s-validator"), yaml, "node", "validate.mjs")).contains("1 objects, 0 invalid");
         JsonNode secret = new YAMLMapper().readTree(yaml);
         secret.path("stringData").fields().forEachRemaining(e -> {
-            if (e.getKey().matches(".*(PASSWORD|SECRET|AUTHORIZATION|JAAS|USERNAME|CLIENT_ID|KEY_ID).*")) {
+            if (e.getKey().matches(".*(PASSWORD|SECRET|AUTHORIZATION|JAAS|USERNAME|CLIENT_ID|KEY_ID|TOKEN|WEBHOOK).*")) {
                 assertThat(e.getValue().asText()).as(e.getKey()).contains("<");
             }
         });

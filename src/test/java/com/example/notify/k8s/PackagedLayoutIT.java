@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * the jar under app/, ConfigMaps written into their mount paths in kubelet's layout (files are symlinks through
  * {@code ..data}), working directory and env from the Deployment, everything read-only, run as the Deployment's
  * non-root uid. Only what a cluster would supply differs: Kafka's and the SMTP relay's addresses (the test's own
- * broker and GreenMail) and the management port (a free one). It must answer ready, deliver an email rendered
+ * broker and GreenMail) and the two HTTP ports (free ones). It must answer ready, deliver an email rendered
  * from the mounted templates, and stop on SIGTERM within the grace period.
  */
 class PackagedLayoutIT {
@@ -87,10 +87,8 @@ class PackagedLayoutIT {
                 app.getProperty("notify.kafka.topic.suppressions")), Set.of(app.getProperty("notify.kafka.topic.idempotency"),
                 app.getProperty("notify.kafka.topic.suppressions")));
 
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = freePort();
+        int httpPort = freePort();
         List<String> command = new ArrayList<>();
         if ("root".equals(System.getProperty("user.name"))) {
             JsonNode security = pod.path("securityContext");
@@ -108,6 +106,7 @@ class PackagedLayoutIT {
         // what the cluster supplies: Kafka's and the relay's addresses, the relay's credentials (the Secret)
         env.put("NOTIFY_KAFKA_BROKERS", TestKafka.bootstrapServers());
         env.put("NOTIFY_MANAGEMENT_PORT", String.valueOf(port));
+        env.put("NOTIFY_HTTP_PORT", String.valueOf(httpPort));
         env.put("NOTIFY_SMTP_HOST", "127.0.0.1");
         env.put("NOTIFY_SMTP_PORT", String.valueOf(TestSmtp.smtpPort()));
         env.put("NOTIFY_SMTP_USERNAME", TestSmtp.USER);
@@ -173,6 +172,12 @@ class PackagedLayoutIT {
                 }
                 Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "r-xr-xr-x" : "r--r--r--"));
             }
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
         }
     }
 
