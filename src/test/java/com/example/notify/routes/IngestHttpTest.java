@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -130,5 +131,11 @@ class IngestHttpTest {
                 .header("Authorization", "Bearer s3cret-token").GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(get.statusCode()).isEqualTo(405);
         assertThat(published(id, 0)).isEmpty();
+    }
+
+    /** The properties above are JVM-wide: later test classes in this JVM must not inherit them. */
+    @AfterAll
+    static void clearSystemProperties() {
+        System.clearProperty("camel.server.port");
     }
 }

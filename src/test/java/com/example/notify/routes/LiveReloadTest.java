@@ -17,6 +17,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.ServiceStatus;
 import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -82,5 +83,13 @@ class LiveReloadTest {
                 .isEqualTo(ServiceStatus.Started);
         assertThat(context.getRoute("consume-events").getUptimeMillis())
                 .as("the Kafka consumer route was not restarted").isGreaterThan(context.getRoute("ingest-http").getUptimeMillis());
+    }
+
+    /** The properties above are JVM-wide: later test classes in this JVM must not inherit them. */
+    @AfterAll
+    static void clearSystemProperties() {
+        System.clearProperty("camel.main.routes-include-pattern");
+        System.clearProperty("camel.main.routes-reload-directory");
+        System.clearProperty("camel.server.port");
     }
 }

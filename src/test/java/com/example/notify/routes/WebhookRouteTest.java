@@ -31,6 +31,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -221,5 +222,15 @@ class WebhookRouteTest {
         JsonNode status = terminalStatus(id);
         assertThat(status.path("status").asText()).isEqualTo("dead-lettered");
         return status.path("reason").asText();
+    }
+
+    /** The properties above are JVM-wide: later test classes in this JVM must not inherit them. */
+    @AfterAll
+    static void clearSystemProperties() {
+        System.clearProperty("notify.webhook.url.com.example.invoice.due");
+        System.clearProperty("notify.webhook.url.com.example.internal");
+        System.clearProperty("notify.webhook.url");
+        System.clearProperty("notify.contacts.file");
+        System.clearProperty("notify.email.templates-dir");
     }
 }

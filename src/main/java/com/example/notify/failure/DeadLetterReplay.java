@@ -1,0 +1,197 @@
+package com.example.notify.failure;
+
+import com.example.notify.support.CamelContextBean;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.camel.spi.IdempotentRepository;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Operator's replay of dead letters (routes/replay-dead-letters.camel.yaml): reads the dead-letter topic from
+ * its start to its current end, selects by reason, event id and dead-letter time, and, unless it is a dry run,
+ * re-publishes each selected original record to the events topic with its key and headers (not the
+ * {@code notify-dlq-*} ones) plus {@code notify-replay-of: <partition>@<offset>}. A dead letter is replayed at
+ * most once (its location is remembered in the idempotency repository); the consumer treats a replayed record
+ * as new at event level, the channels' own keys keep what was delivered from going out twice.
+ */
+public class DeadLetterReplay extends CamelContextBean {
+
+    public static final String REPLAY_OF = "notify-replay-of";
+    private final ObjectMapper mapper = new ObjectMapper();
+    private String brokers;
+    private String securityProtocol = "PLAINTEXT";
+    private String saslMechanism;
+    private String saslJaasConfig;
+    private String topic;
+    private String eventsEndpoint;
+    private String idempotentRepository;
+    private int limit = 1000;
+
+    /**
+     * @param reason  dead-letter reason ({@code notify-dlq-reason}), or null for any
+     * @param eventId event id, or null for any
+     * @param from    ISO-8601 instant, dead-lettered at or after; null for no bound
+     * @param to      ISO-8601 instant, dead-lettered before; null for no bound
+     * @param dryRun  anything but {@code false} only lists
+     * @return a JSON report: the selected dead letters and what happened to each
+     */
+    public String replay(@org.apache.camel.Header("reason") String reason, @org.apache.camel.Header("eventId") String eventId,
+                         @org.apache.camel.Header("from") String from, @org.apache.camel.Header("to") String to,
+                         @org.apache.camel.Header("dryRun") String dryRun) {
+        Instant after = instant("from", from);
+        Instant before = instant("to", to);
+        boolean dry = !"false".equalsIgnoreCase(dryRun);
+        IdempotentRepository replayed = getCamelContext().getRegistry().lookupByNameAndType(idempotentRepository, IdempotentRepository.class);
+        ObjectNode report = mapper.createObjectNode().put("dryRun", dry).put("topic", topic);
+        ArrayNode items = report.putArray("deadLetters");
+        int selected = 0;
+        int published = 0;
+        for (ConsumerRecord<byte[], byte[]> record : readAll()) {
+            String recordReason = header(record, DeadLetterHeaders.REASON);
+            String recordEvent = header(record, DeadLetterHeaders.PREFIX + "event-id");
+            Instant at = timeOf(record);
+            if ((reason != null && !reason.isBlank() && !reason.equals(recordReason))
+                    || (eventId != null && !eventId.isBlank() && !eventId.equals(recordEvent))
+                    || (after != null && at.isBefore(after)) || (before != null && !at.isBefore(before))) {
+                continue;
+            }
+            if (++selected > limit) {
+                report.put("truncated", true);
+                break;
+            }
+            String location = record.partition() + "@" + record.offset();
+            ObjectNode item = items.addObject().put("location", location).put("eventId", recordEvent)
+                    .put("channel", header(record, DeadLetterHeaders.PREFIX + "channel")).put("reason", recordReason)
+                    .put("deadLetteredAt", at.toString());
+            String key = "replay|" + topic + "|" + location;
+            if (dry) {
+                item.put("action", replayed.contains(key) ? "already-replayed" : "would-replay");
+            } else if (replayed.add(key)) {
+                publish(record, location);
+                item.put("action", "replayed");
+                published++;
+            } else {
+                item.put("action", "already-replayed");
+            }
+        }
+        report.put("selected", Math.min(selected, limit)).put("replayed", published);
+        return report.toString();
+    }
+
+    private void publish(ConsumerRecord<byte[], byte[]> record, String location) {
+        Map<String, Object> headers = new HashMap<>();
+        for (Header h : record.headers()) {
+            if (!h.key().startsWith(DeadLetterHeaders.PREFIX)) {
+                headers.put(h.key(), h.value());
+            }
+        }
+        headers.put(REPLAY_OF, location);
+        if (record.key() != null) {
+            headers.put("kafka.KEY", new String(record.key(), StandardCharsets.UTF_8));
+        }
+        producer().sendBodyAndHeaders(eventsEndpoint, record.value(), headers);
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> readAll() {
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        config.put("security.protocol", securityProtocol);
+        if (saslJaasConfig != null && !saslJaasConfig.isBlank()) {
+            config.put("sasl.mechanism", saslMechanism);
+            config.put("sasl.jaas.config", saslJaasConfig);
+        }
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("dead-letter topic not read to its end within 60 s");
+                }
+                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            }
+            return records;
+        }
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private static Instant timeOf(ConsumerRecord<byte[], byte[]> record) {
+        String at = header(record, DeadLetterHeaders.PREFIX + "time");
+        try {
+            return at != null ? Instant.parse(at) : Instant.ofEpochMilli(record.timestamp());
+        } catch (DateTimeParseException e) {
+            return Instant.ofEpochMilli(record.timestamp());
+        }
+    }
+
+    private static Instant instant(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(name + " must be an ISO-8601 instant such as 2026-11-24T10:00:00Z");
+        }
+    }
+
+    public void setBrokers(String brokers) {
+        this.brokers = brokers;
+    }
+
+    public void setSecurityProtocol(String securityProtocol) {
+        this.securityProtocol = securityProtocol;
+    }
+
+    public void setSaslMechanism(String saslMechanism) {
+        this.saslMechanism = saslMechanism;
+    }
+
+    public void setSaslJaasConfig(String saslJaasConfig) {
+        this.saslJaasConfig = saslJaasConfig;
+    }
+
+    public void setTopic(String topic) {
+        this.topic = topic;
+    }
+
+    /** Where replayed records go, e.g. {@code kafka:notifications.events?valueSerializer=…}. */
+    public void setEventsEndpoint(String eventsEndpoint) {
+        this.eventsEndpoint = eventsEndpoint;
+    }
+
+    /** Bean name of the idempotency repository that remembers what was replayed. */
+    public void setIdempotentRepository(String idempotentRepository) {
+        this.idempotentRepository = idempotentRepository;
+    }
+
+    public void setLimit(int limit) {
+        this.limit = limit;
+    }
+}

@@ -1,0 +1,166 @@
+package com.example.notify.routes;
+
+import static com.example.notify.support.EventSamples.header;
+import static com.example.notify.support.EventSamples.isStatusFor;
+import static com.example.notify.support.EventSamples.statusData;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.example.notify.support.TestKafka;
+import com.example.notify.support.TestSmtp;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.camel.test.main.junit5.CamelMainTest;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The operator's replay against a real broker: a webhook that was down gets its dead letter replayed once it is
+ * back; the email of the same event is not sent twice; a dry run lists without publishing; a second replay
+ * publishes nothing; no token, no replay.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CamelMainTest(
+        propertyPlaceholderLocations = "file:application.properties",
+        properties = {
+            "notify.kafka.topic.events=replay.events",
+            "notify.kafka.topic.status=replay.status",
+            "notify.kafka.topic.dlq=replay.dlq",
+            "notify.kafka.group-id=replay-test",
+            "notify.idempotency.repository=memoryIdempotency",
+            "notify.smtp.host=127.0.0.1",
+            "notify.smtp.starttls=false",
+            "notify.smtp.starttls-required=false",
+            "notify.retry.max-redeliveries=1",
+            "notify.retry.initial-delay-ms=50",
+            "notify.replay.tokens=ops-token",
+            "notify.webhook.allowed-urls=http://127\\.0\\.0\\.1:[0-9]+/hooks/.*",
+            "camel.server.host=127.0.0.1"
+        })
+class ReplayDeadLettersTest {
+
+    static final String EVENTS = "replay.events";
+    static final String STATUS = "replay.status";
+    static final String DLQ = "replay.dlq";
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final WireMockServer HOOK = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    static final int PORT;
+
+    static {
+        HOOK.start();
+        try (ServerSocket socket = new ServerSocket(0)) {
+            PORT = socket.getLocalPort();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        System.setProperty("camel.server.port", String.valueOf(PORT));
+        System.setProperty("notify.webhook.url", "http://127.0.0.1:" + HOOK.port() + "/hooks/ops");
+        System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
+        System.setProperty("notify.smtp.port", String.valueOf(TestSmtp.smtpPort()));
+        TestKafka.createTopics(List.of(EVENTS, STATUS, DLQ), Set.of());
+    }
+
+    @AfterAll
+    static void clearSystemProperties() {
+        System.clearProperty("camel.server.port");
+        System.clearProperty("notify.webhook.url");
+        HOOK.stop();
+    }
+
+    private static HttpResponse<String> replay(String token, String query) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/admin/replay-dead-letters?" + query))
+                .timeout(Duration.ofSeconds(90)).POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static List<ConsumerRecord<String, byte[]>> statuses(String id, String status, int expected) {
+        return TestKafka.read(STATUS, r -> isStatusFor(r, id) && status.equals(statusData(r).path("status").asText()), expected,
+                WAIT, Duration.ofMillis(500));
+    }
+
+    @Test
+    void aDeadLetteredChannelIsReplayedOnceAndTheDeliveredOneIsNotSentAgain() throws Exception {
+        HOOK.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503)));
+        String id = UUID.randomUUID().toString();
+        Instant before = Instant.now().minusSeconds(1);
+        TestKafka.publish(EVENTS, "k-" + id, """
+                {"specversion":"1.0","id":"%s","source":"/ops","type":"com.example.account.created",
+                 "data":{"recipient":{"email":"ops-%s@example.com","name":"Ops"},"channels":["email","webhook"],"template":"welcome"}}
+                """.formatted(id, id.substring(0, 8)));
+        assertThat(statuses(id, "delivered", 1)).hasSize(1);
+        List<ConsumerRecord<String, byte[]>> dead = TestKafka.read(DLQ, r -> id.equals(header(r, "notify-dlq-event-id")), 1, WAIT,
+                Duration.ZERO);
+        assertThat(header(dead.get(0), "notify-dlq-reason")).isEqualTo("webhook-unavailable");
+        String query = "reason=webhook-unavailable&eventId=" + id + "&from=" + before;
+
+        // dry run: listed, nothing published
+        JsonNode dry = JSON.readTree(replay("ops-token", query).body());
+        assertThat(dry.path("dryRun").asBoolean()).isTrue();
+        assertThat(dry.path("selected").asInt()).isEqualTo(1);
+        assertThat(dry.path("deadLetters").get(0).path("action").asText()).isEqualTo("would-replay");
+        assertThat(dry.path("deadLetters").get(0).path("channel").asText()).isEqualTo("webhook");
+        assertThat(TestKafka.read(EVENTS, r -> r.headers().lastHeader("notify-replay-of") != null
+                && new String(r.value()).contains(id), 0, Duration.ofSeconds(2), Duration.ZERO)).isEmpty();
+
+        // the webhook is back: replay
+        HOOK.resetAll();
+        HOOK.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
+        HttpResponse<String> response = replay("ops-token", query + "&dryRun=false");
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode done = JSON.readTree(response.body());
+        assertThat(done.path("replayed").asInt()).isEqualTo(1);
+        assertThat(done.path("deadLetters").get(0).path("action").asText()).isEqualTo("replayed");
+
+        assertThat(statuses(id, "delivered", 2)).extracting(r -> statusData(r).path("channel").asText())
+                .containsExactlyInAnyOrder("email", "webhook");
+        assertThat(TestKafka.read(STATUS, r -> isStatusFor(r, id) && "already-sent".equals(statusData(r).path("reason").asText()),
+                1, WAIT, Duration.ZERO)).extracting(r -> statusData(r).path("channel").asText()).containsExactly("email");
+        assertThat(HOOK.getAllServeEvents()).hasSize(1);
+        long mails = List.of(TestSmtp.server().getReceivedMessages()).stream().filter(m -> {
+            try {
+                return m.getAllRecipients()[0].toString().contains("ops-" + id.substring(0, 8));
+            } catch (Exception e) {
+                return false;
+            }
+        }).count();
+        assertThat(mails).as("the email of the replayed event went out once").isEqualTo(1);
+
+        // the same selection again: already replayed, nothing published
+        JsonNode again = JSON.readTree(replay("ops-token", query + "&dryRun=false").body());
+        assertThat(again.path("replayed").asInt()).isZero();
+        assertThat(again.path("deadLetters").get(0).path("action").asText()).isEqualTo("already-replayed");
+        assertThat(TestKafka.read(EVENTS, r -> r.headers().lastHeader("notify-replay-of") != null
+                && new String(r.value()).contains(id), 1, Duration.ofSeconds(3), Duration.ofSeconds(1))).hasSize(1);
+    }
+
+    @Test
+    void noTokenNoReplayAndABadTimeIsA400() throws Exception {
+        assertThat(replay(null, "reason=x").statusCode()).isEqualTo(401);
+        assertThat(replay("wrong", "reason=x").statusCode()).isEqualTo(401);
+        HttpResponse<String> bad = replay("ops-token", "from=yesterday");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("ISO-8601");
+    }
+}
