@@ -46,7 +46,8 @@ public class PolitenessLimiter {
         if (!enabled()) {
             return Admission.NOW;
         }
-        ArrayDeque<Long> times = sends.get(key, k -> new ArrayDeque<>(limit));
+        // grows with use: sized by limit up front, a high limit times many recipients would fill the heap
+        ArrayDeque<Long> times = sends.get(key, k -> new ArrayDeque<>(Math.min(limit, 8)));
         synchronized (times) {
             long now = clock.getAsLong();
             while (!times.isEmpty() && times.peekFirst() <= now - windowMs) {

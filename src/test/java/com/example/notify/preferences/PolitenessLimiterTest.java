@@ -41,4 +41,14 @@ class PolitenessLimiterTest {
             assertThat(off.admit("a", 0)).isEqualTo(new PolitenessLimiter.Admission(true, 0));
         }
     }
+
+    @Test
+    void aHighLimitCostsMemoryByUseNotByLimit() {
+        // found by the fault suite: state sized by the limit up front made 1,000 recipients at limit 100,000 fill a
+        // 512 MB heap; here 20,000 recipients at limit 10,000,000 would need terabytes that way
+        PolitenessLimiter generous = new PolitenessLimiter(10_000_000, 60_000, 0, 1_000_000, now::get);
+        for (int i = 0; i < 20_000; i++) {
+            assertThat(generous.admit("recipient-" + i, 0).admitted()).isTrue();
+        }
+    }
 }
