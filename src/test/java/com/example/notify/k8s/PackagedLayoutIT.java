@@ -6,13 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.example.notify.support.EventSamples;
+import com.example.notify.support.FreePort;
 import com.example.notify.support.TestKafka;
 import com.example.notify.support.TestSmtp;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.mail.Message;
 import jakarta.mail.internet.MimeMessage;
 import java.io.Reader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -87,8 +87,8 @@ class PackagedLayoutIT {
                 app.getProperty("notify.kafka.topic.suppressions")), Set.of(app.getProperty("notify.kafka.topic.idempotency"),
                 app.getProperty("notify.kafka.topic.suppressions")));
 
-        int port = freePort();
-        int httpPort = freePort();
+        int port = FreePort.next();
+        int httpPort = FreePort.next();
         List<String> command = new ArrayList<>();
         if ("root".equals(System.getProperty("user.name"))) {
             JsonNode security = pod.path("securityContext");
@@ -175,11 +175,6 @@ class PackagedLayoutIT {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     private static String get(String url) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),

@@ -2,10 +2,10 @@ package com.example.notify.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.example.notify.support.FreePort;
 import com.example.notify.support.TestKafka;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,11 +42,7 @@ class IngestHttpTest {
     static final int PORT;
 
     static {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            PORT = socket.getLocalPort();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        PORT = FreePort.next();
         System.setProperty("camel.server.port", String.valueOf(PORT));
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
         TestKafka.createTopics(List.of(EVENTS, "ingest.status", "ingest.dlq"), Set.of());

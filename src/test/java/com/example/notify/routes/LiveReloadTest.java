@@ -2,8 +2,8 @@ package com.example.notify.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.example.notify.support.FreePort;
 import com.example.notify.support.TestKafka;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,12 +48,10 @@ class LiveReloadTest {
                     Files.copy(f, ROUTES.resolve(f.getFileName()));
                 }
             }
-            try (ServerSocket socket = new ServerSocket(0)) {
-                PORT = socket.getLocalPort();
-            }
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+        PORT = FreePort.next();
         System.setProperty("camel.main.routes-include-pattern", "file:" + ROUTES + "/*.camel.yaml");
         System.setProperty("camel.main.routes-reload-directory", ROUTES.toString());
         System.setProperty("camel.server.port", String.valueOf(PORT));

@@ -4,12 +4,12 @@ import static com.example.notify.support.EventSamples.isStatusFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.example.notify.support.FreePort;
 import com.example.notify.support.TestKafka;
 import com.example.notify.support.TestSmtp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -181,9 +181,7 @@ class ObservabilityTest {
     void realPrometheusScrapesTheBundleAndPromQlReturnsTheDeliveries() throws Exception {
         assumeTrue(toolPresent("prometheus"), "prometheus not installed (Debian package prometheus)");
         Path dir = Files.createTempDirectory("prometheus");
-        try (ServerSocket socket = new ServerSocket(0)) {
-            prometheusPort = socket.getLocalPort();
-        }
+        prometheusPort = FreePort.next();
         Files.writeString(dir.resolve("prometheus.yml"), """
                 global:
                   scrape_interval: 1s

@@ -9,12 +9,12 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.example.notify.support.FreePort;
 import com.example.notify.support.TestKafka;
 import com.example.notify.support.TestSmtp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -65,11 +65,7 @@ class ReplayDeadLettersTest {
 
     static {
         HOOK.start();
-        try (ServerSocket socket = new ServerSocket(0)) {
-            PORT = socket.getLocalPort();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        PORT = FreePort.next();
         System.setProperty("camel.server.port", String.valueOf(PORT));
         System.setProperty("notify.webhook.url", "http://127.0.0.1:" + HOOK.port() + "/hooks/ops");
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
