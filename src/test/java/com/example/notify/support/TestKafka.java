@@ -38,16 +38,23 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class TestKafka {
 
     private static EmbeddedKafkaBroker broker;
+    private static Path logDir;
+    private static int port;
     private static KafkaProducer<String, byte[]> producer;
 
     private TestKafka() {
     }
 
     public static synchronized String bootstrapServers() {
+        if (logDir != null) {
+            return "127.0.0.1:" + port;
+        }
         if (broker == null) {
             try {
-                Path dir = Files.createTempDirectory("notify-test-kafka");
-                broker = EmbeddedKafkaBroker.start(dir, 0);
+                logDir = Files.createTempDirectory("notify-test-kafka");
+                broker = EmbeddedKafkaBroker.start(logDir, 0);
+                String servers = broker.bootstrapServers();
+                port = Integer.parseInt(servers.substring(servers.lastIndexOf(':') + 1));
                 producer = new KafkaProducer<>(Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                         ProducerConfig.ACKS_CONFIG, "all",
@@ -55,13 +62,28 @@ public final class TestKafka {
                         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()));
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     producer.close();
-                    broker.close();
+                    if (broker != null) {
+                        broker.close();
+                    }
                 }));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         }
         return broker.bootstrapServers();
+    }
+
+    /** Stops the broker (fault tests); {@link #startBroker()} brings it back with its log and port. */
+    public static synchronized void stopBroker() {
+        bootstrapServers();
+        broker.close();
+        broker = null;
+    }
+
+    public static synchronized void startBroker() {
+        if (broker == null) {
+            broker = EmbeddedKafkaBroker.start(logDir, port);
+        }
     }
 
     /** Creates the topics (4 partitions each; the ones named in {@code compacted} compacted). */
