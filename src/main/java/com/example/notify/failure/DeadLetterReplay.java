@@ -33,10 +33,7 @@ public class DeadLetterReplay extends CamelContextBean {
 
     public static final String REPLAY_OF = "notify-replay-of";
     private final ObjectMapper mapper = new ObjectMapper();
-    private String brokers;
-    private String securityProtocol = "PLAINTEXT";
-    private String saslMechanism;
-    private String saslJaasConfig;
+    private Properties clientConfig;
     private String topic;
     private String eventsEndpoint;
     private String idempotentRepository;
@@ -109,13 +106,8 @@ public class DeadLetterReplay extends CamelContextBean {
 
     private List<ConsumerRecord<byte[], byte[]>> readAll() {
         Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
+        config.putAll(clientConfig);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        config.put("security.protocol", securityProtocol);
-        if (saslJaasConfig != null && !saslJaasConfig.isBlank()) {
-            config.put("sasl.mechanism", saslMechanism);
-            config.put("sasl.jaas.config", saslJaasConfig);
-        }
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
@@ -161,20 +153,9 @@ public class DeadLetterReplay extends CamelContextBean {
         }
     }
 
-    public void setBrokers(String brokers) {
-        this.brokers = brokers;
-    }
-
-    public void setSecurityProtocol(String securityProtocol) {
-        this.securityProtocol = securityProtocol;
-    }
-
-    public void setSaslMechanism(String saslMechanism) {
-        this.saslMechanism = saslMechanism;
-    }
-
-    public void setSaslJaasConfig(String saslJaasConfig) {
-        this.saslJaasConfig = saslJaasConfig;
+    /** Brokers and security, as {@link com.example.notify.kafka.KafkaClientProperties} builds them. */
+    public void setClientConfig(Properties clientConfig) {
+        this.clientConfig = clientConfig;
     }
 
     public void setTopic(String topic) {

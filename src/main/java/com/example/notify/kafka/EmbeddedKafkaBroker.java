@@ -31,10 +31,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final int port;
+    private final Map<String, Object> clientConfig;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, int port) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, int port, Map<String, Object> clientConfig) {
         this.server = server;
         this.port = port;
+        this.clientConfig = clientConfig;
     }
 
     /**
@@ -42,6 +44,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * starts the broker on {@code port} (0 picks a free one).
      */
     public static EmbeddedKafkaBroker start(Path logDir, int port) {
+        return start(logDir, port, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, int)}; with {@code plainUsers} (user → password) clients must authenticate with
+     * SASL/PLAIN over {@code SASL_PLAINTEXT}, as on a secured cluster.
+     */
+    public static EmbeddedKafkaBroker start(Path logDir, int port, Map<String, String> plainUsers) {
         try {
             int brokerPort = port == 0 ? freePort() : port;
             int controllerPort = freePort();
@@ -50,11 +60,28 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             props.put("process.roles", "broker,controller");
             props.put("node.id", "1");
             props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-            props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-            props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+            String protocol = plainUsers.isEmpty() ? "PLAINTEXT" : "SASL_PLAINTEXT";
+            props.put("listeners", protocol + "://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            props.put("advertised.listeners", protocol + "://127.0.0.1:" + brokerPort);
             props.put("controller.listener.names", "CONTROLLER");
-            props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-            props.put("inter.broker.listener.name", "PLAINTEXT");
+            props.put("listener.security.protocol.map", protocol + ":" + protocol + ",CONTROLLER:PLAINTEXT");
+            props.put("inter.broker.listener.name", protocol);
+            Map<String, Object> clientConfig = new java.util.HashMap<>();
+            clientConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + brokerPort);
+            if (!plainUsers.isEmpty()) {
+                String brokerSecret = Uuid.randomUuid().toString();
+                StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required")
+                        .append(" username=\"broker\" password=\"").append(brokerSecret).append('"')
+                        .append(" user_broker=\"").append(brokerSecret).append('"');
+                plainUsers.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+                props.put("sasl.enabled.mechanisms", "PLAIN");
+                props.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+                props.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+                clientConfig.put("security.protocol", protocol);
+                clientConfig.put("sasl.mechanism", "PLAIN");
+                clientConfig.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"broker\" password=\""
+                        + brokerSecret + "\";");
+            }
             props.put("log.dirs", logDir.toAbsolutePath().toString());
             props.put("offsets.topic.replication.factor", "1");
             props.put("offsets.topic.num.partitions", "4");
@@ -77,7 +104,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
             KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
-            return new EmbeddedKafkaBroker(server, brokerPort);
+            return new EmbeddedKafkaBroker(server, brokerPort, Map.copyOf(clientConfig));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (Exception e) {
@@ -89,9 +116,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** What a client needs to connect: the address and, on a secured broker, the broker's own credentials. */
+    public Map<String, Object> clientConfig() {
+        return clientConfig;
+    }
+
     /** Creates the topics that do not exist yet; {@code compacted} ones get {@code cleanup.policy=compact}. */
     public void createTopics(Collection<String> topics, Set<String> compacted, int partitions) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+        try (Admin admin = Admin.create(clientConfig)) {
             for (String topic : topics) {
                 NewTopic newTopic = new NewTopic(topic, partitions, (short) 1);
                 if (compacted.contains(topic)) {
