@@ -406,7 +406,11 @@ class FaultInjectionIT {
         WireMockServer contacts = new WireMockServer(options().dynamicPort());
         contacts.start();
         try {
-            stubContacts(contacts, 200);
+            // the outage is a higher-priority stub added and removed again: some stub answers at every moment
+            // (a reset in between would answer 404 = contact-not-found)
+            contacts.stubFor(get(urlPathMatching("/api/contacts/.*")).atPriority(10).willReturn(aResponse().withStatus(200)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody("{\"id\":\"c\",\"email\":\"contact@example.com\",\"name\":\"Fault Suite\",\"locale\":\"en\"}")));
             recipient = i -> "{\"contactId\":\"c-%d\"}".formatted(i);
             extra.put("notify.contacts.directory", "httpContacts");
             extra.put("notify.contacts.http.base-url", "http://127.0.0.1:" + contacts.port());
@@ -415,11 +419,12 @@ class FaultInjectionIT {
             List<String> valid = publish();
             startBundle("a");
             waitFor(() -> mailed().size() >= valid.size() / 3, Duration.ofSeconds(120));
-            stubContacts(contacts, 503);
+            var outage = contacts.stubFor(get(urlPathMatching("/api/contacts/.*")).atPriority(1)
+                    .willReturn(aResponse().withStatus(503)));
             int lookupsBefore = contacts.getAllServeEvents().size();
             Thread.sleep(30_000);
             int lookupsDuringOutage = contacts.getAllServeEvents().size() - lookupsBefore;
-            stubContacts(contacts, 200);
+            contacts.removeStub(outage);
             awaitSettled(valid, Duration.ofSeconds(180));
             Figures f = reconcile(valid);
             report("contacts API down 30 s", f, "lookups-during-outage=" + lookupsDuringOutage);
@@ -430,13 +435,6 @@ class FaultInjectionIT {
         } finally {
             contacts.stop();
         }
-    }
-
-    private static void stubContacts(WireMockServer contacts, int status) {
-        contacts.resetAll();
-        contacts.stubFor(get(urlPathMatching("/api/contacts/.*")).willReturn(status != 200 ? aResponse().withStatus(status)
-                : aResponse().withStatus(200).withHeader("Content-Type", "application/json")
-                        .withBody("{\"id\":\"c\",\"email\":\"contact@example.com\",\"name\":\"Fault Suite\",\"locale\":\"en\"}")));
     }
 
     private static String subjectOf(byte[] message) {
