@@ -49,7 +49,7 @@ public class DeadLetterReplay extends CamelContextBean {
      */
     public String replay(@org.apache.camel.Header("reason") String reason, @org.apache.camel.Header("eventId") String eventId,
                          @org.apache.camel.Header("from") String from, @org.apache.camel.Header("to") String to,
-                         @org.apache.camel.Header("dryRun") String dryRun) {
+                         @org.apache.camel.Header("dryRun") String dryRun, org.apache.camel.Exchange exchange) {
         Instant after = instant("from", from);
         Instant before = instant("to", to);
         boolean dry = !"false".equalsIgnoreCase(dryRun);
@@ -87,6 +87,9 @@ public class DeadLetterReplay extends CamelContextBean {
             }
         }
         report.put("selected", Math.min(selected, limit)).put("replayed", published);
+        // for the route's log line: counts, not the report (it lists every selected dead letter)
+        exchange.setProperty("notifyReplaySelected", Math.min(selected, limit));
+        exchange.setProperty("notifyReplayPublished", published);
         return report.toString();
     }
 
