@@ -19,7 +19,9 @@ public final class NotificationRoutesApp {
     }
 
     public static void main(String[] args) throws Exception {
-        Main main = new Main(NotificationRoutesApp.class);
+        // no classpath scanning (Main(Class) would scan com.example.notify for annotated classes: there are
+        // none, beans are declared in YAML and properties) — it cost ~1 s of every start
+        Main main = new Main();
         main.addMainListener(new EmbeddedKafkaListener());
         main.addMainListener(new EmbeddedSmtpListener());
         main.addMainListener(new EmbeddedPardotListener());

@@ -40,7 +40,7 @@ public class EmailComposer extends CamelContextBean {
 
     static {
         // Jakarta Mail looks its StreamProvider up through ServiceLoader on every encode, scanning every jar on
-        // the class path (a fifth of the consumer thread's CPU in bench/bundle-throughput); naming the
+        // the class path (a fifth of the consumer thread's CPU in the bundle benchmark); naming the
         // implementation skips the scan
         if (System.getProperty(StreamProvider.class.getName()) == null) {
             System.setProperty(StreamProvider.class.getName(), "org.eclipse.angus.mail.util.MailStreamProvider");

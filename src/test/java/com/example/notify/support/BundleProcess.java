@@ -30,6 +30,15 @@ public final class BundleProcess {
 
     /** Starts the bundle with {@code properties} as -D options; the log is appended to {@code log}. */
     public static BundleProcess start(Map<String, String> properties, Path log, String... jvmOptions) throws IOException {
+        return start(properties, log, Path.of("."), jvmOptions);
+    }
+
+    /**
+     * The same, with {@code workingDir} as its working directory: routes/, templates/ and application.properties
+     * are read from there (a copy an integrator changed, say); the jar and its libraries stay this build's.
+     */
+    public static BundleProcess start(Map<String, String> properties, Path log, Path workingDir, String... jvmOptions)
+            throws IOException {
         int management = FreePort.next();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -37,9 +46,11 @@ public final class BundleProcess {
         command.add("-Dcamel.management.port=" + management);
         command.add("-Dcamel.server.port=" + FreePort.next());
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.addAll(List.of("-cp", "target/notification-routes.jar:target/lib/*", "com.example.notify.NotificationRoutesApp"));
+        Path target = Path.of("target").toAbsolutePath();
+        command.addAll(List.of("-cp", target.resolve("notification-routes.jar") + ":" + target.resolve("lib") + "/*",
+                "com.example.notify.NotificationRoutesApp"));
         Files.createDirectories(log.toAbsolutePath().getParent());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        Process process = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         return new BundleProcess(process, management);
     }

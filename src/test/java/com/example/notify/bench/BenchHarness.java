@@ -1,0 +1,343 @@
+package com.example.notify.bench;
+
+import com.example.notify.kafka.EmbeddedKafkaBroker;
+import com.example.notify.support.SesEmulator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * The benchmark harness of issue 8 (run by {@code bench/run}): the packaged bundle as its own process against a
+ * real Kafka broker, Postfix's smtp-sink, the SES emulator and HTTP stubs with latency; the baselines R_jm
+ * (plain Jakarta Mail), R_kafka (Kafka's consumer benchmark) and R_default (camel-mail's default sender with
+ * Camel's KafkaIdempotentRepository) in the same invocation, interleaved, median of the repetitions; one
+ * table, then targets P1–P7 as PASS/FAIL with their figures.
+ *
+ * <pre>BenchHarness --smtp-port P [--quick] [--events N] [--reps R] [--p4-warmup-events N] [--p4-seconds S] [--p5-seconds S]
+ *              [--p6-seconds S] [--contact-latency-ms L] [--pardot-latency-ms L] [--pardot-rate 40] [--pardot-cap 3] [--only P1,P2,P3,SES,P4,P5,P6]
+ *              [--p1-rate R] [--bundle-jvm "-XX:… (%r = run name)"] [--out results.md]</pre>
+ */
+public final class BenchHarness {
+
+    private static final String P1 = "P1 email";
+    private static final String R_DEFAULT = "R_default email";
+    private static final String P2 = "P2 ingest";
+    private static final String P3 = "P3 ingest shared store";
+    private static final String P3_BASE = "P3 base Camel's store";
+    private final Map<String, String> options;
+    private final int events;
+    private final int reps;
+    private final StringBuilder report = new StringBuilder();
+
+    /** P6: the configured rate and cap; 4 consumer threads, so the cap is what holds concurrency down. */
+    private final double pardotRate;
+    private final int pardotCap;
+
+    private BenchHarness(Map<String, String> options) {
+        this.options = options;
+        pardotRate = intOption("pardot-rate", 40);
+        pardotCap = intOption("pardot-cap", 3);
+        boolean quick = options.containsKey("quick");
+        events = intOption("events", quick ? 2_000 : 200_000);
+        reps = intOption("reps", quick ? 1 : 3);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String key = args[i].replaceFirst("^--", "");
+            options.put(key, i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "true");
+        }
+        new BenchHarness(options).run();
+        System.exit(0); // the SES emulator's and the stubs' threads
+    }
+
+    private int intOption(String name, int otherwise) {
+        return options.containsKey(name) ? Integer.parseInt(options.get(name)) : otherwise;
+    }
+
+    /** --only P1,P4,…: run just those workloads (P1 with R_default and R_jm, P2 with R_kafka, P3 with its base, SES). */
+    private boolean wanted(String workload) {
+        return !options.containsKey("only") || List.of(options.get("only").split(",")).contains(workload);
+    }
+
+    private boolean quick() {
+        return options.containsKey("quick");
+    }
+
+    private double seconds(String name, double full, double quick) {
+        return options.containsKey(name) ? Double.parseDouble(options.get(name)) : options.containsKey("quick") ? quick : full;
+    }
+
+    private void run() throws Exception {
+        int smtpPort = Integer.parseInt(options.get("smtp-port"));
+        Path work = Files.createTempDirectory("notify-bench");
+        Path logs = Files.createDirectories(Path.of("target/bench/logs").toAbsolutePath());
+        Path bundleDir = prepareBundleDir(work.resolve("bundle"));
+        int cores = Runtime.getRuntime().availableProcessors();
+        line("# Benchmark run %s — %d events, %d repetition(s), %d cores%s", LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS),
+                events, reps, cores, options.containsKey("quick") ? " (quick mode: figures not meaningful)" : "");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(work.resolve("kafka"), 0);
+             HttpStubs stubs = new HttpStubs(intOption("contact-latency-ms", 5), intOption("pardot-latency-ms", 50))) {
+            BundleRun.Environment env = new BundleRun.Environment(broker, smtpPort, SesEmulator.endpoint(), stubs, bundleDir, logs,
+                    options.containsKey("bundle-jvm") ? List.of(options.get("bundle-jvm").trim().split("\\s+")) : List.of());
+            Map<String, String> pooled = Map.of();
+            Map<String, String> camelDefaultSender = Map.of("notify.smtp.endpoint-options", "debugMode=false");
+
+            Map<String, List<BundleRun.Result>> runs = new LinkedHashMap<>();
+            List<Double> jakartaMail = new ArrayList<>();
+            List<Double> kafka = new ArrayList<>();
+            for (int rep = 1; rep <= reps; rep++) {
+                progress("repetition %d of %d", rep, reps);
+                if (wanted("P1")) {
+                    record(runs, BundleRun.run(env, BundleRun.Spec.backlog(P1, "email", "kafkaIdempotency", events, pooled)));
+                    record(runs, BundleRun.run(env, BundleRun.Spec.backlog(R_DEFAULT, "email", "camelKafkaIdempotency", events,
+                            camelDefaultSender)));
+                    jakartaMail.add(Baselines.jakartaMail(smtpPort, events, 4));
+                    progress("  R_jm: %.0f messages/s", jakartaMail.get(jakartaMail.size() - 1));
+                }
+                if (wanted("P2")) {
+                    BundleRun.Result ingest = BundleRun.run(env, BundleRun.Spec.backlog(P2, "noop", "memoryIdempotency", events, pooled));
+                    record(runs, ingest);
+                    kafka.add(Baselines.kafkaConsumer(broker.bootstrapServers(), ingest.eventsTopic(), events,
+                            logs.resolve("kafka-perf.log")));
+                    progress("  R_kafka: %.0f records/s", kafka.get(kafka.size() - 1));
+                }
+                if (wanted("P3")) {
+                    record(runs, BundleRun.run(env, BundleRun.Spec.backlog(P3, "noop", "kafkaIdempotency", events, pooled)));
+                    record(runs, BundleRun.run(env, BundleRun.Spec.backlog(P3_BASE, "noop", "camelKafkaIdempotency", events, pooled)));
+                }
+            }
+            // P4 and P5 are paced by P1's rate (--p1-rate when P1 is not run)
+            double p1Rate = runs.containsKey(P1) ? Stats.median(rates(runs.get(P1)))
+                    : Double.parseDouble(options.getOrDefault("p1-rate", "200"));
+            progress("single runs");
+            List<BundleRun.Result> singles = new ArrayList<>();
+            if (wanted("SES")) {
+                singles.add(BundleRun.run(env, BundleRun.Spec.backlog("email via SES emulator", "email", "kafkaIdempotency",
+                        Math.max(200, events / 20), Map.of("notify.email.provider", "ses"))));
+            }
+            BundleRun.Result p4 = null;
+            if (wanted("P4")) {
+                p4 = BundleRun.run(env, BundleRun.Spec.openLoop("P4 open loop at 50 % of P1", "email", "kafkaIdempotency",
+                        p1Rate / 2, intOption("p4-warmup-events", quick() ? 500 : 10_000), seconds("p4-seconds", 60, 5), pooled));
+                singles.add(p4);
+            }
+            BundleRun.Result p5 = null;
+            if (wanted("P5")) {
+                int p5Events = (int) Math.ceil(p1Rate * seconds("p5-seconds", 600, 20));
+                p5 = BundleRun.run(env, BundleRun.Spec.backlog("P5 email -Xmx256m", "email", "kafkaIdempotency", p5Events, pooled)
+                        .withHeap("256m"));
+                singles.add(p5);
+            }
+            BundleRun.Result p6 = null;
+            int p6MaxInFlight = 0;
+            if (wanted("P6")) {
+                p6 = BundleRun.run(env, BundleRun.Spec.backlog("P6 Pardot", "pardot", "kafkaIdempotency",
+                        (int) (pardotRate * seconds("p6-seconds", 60, 10)), Map.of("notify.pardot.per-second",
+                                String.valueOf((int) pardotRate), "notify.pardot.max-concurrent", String.valueOf(pardotCap))));
+                p6MaxInFlight = stubs.maxUpsertsInFlight();
+                singles.add(p6);
+            }
+            singles.forEach(r -> progress("  %s: %.0f events/s", r.spec().name(), r.eventsPerSecond()));
+
+            table(runs, jakartaMail, kafka, singles);
+            targets(runs, jakartaMail, kafka, p4, p5, p6, p6MaxInFlight);
+        }
+        if (options.containsKey("out")) {
+            Files.writeString(Path.of(options.get("out")), report);
+        }
+    }
+
+    private static void record(Map<String, List<BundleRun.Result>> runs, BundleRun.Result result) {
+        runs.computeIfAbsent(result.spec().name(), k -> new ArrayList<>()).add(result);
+        progress("  %s: %.0f events/s, ready %.1f s, peak RSS %.0f MB, CPU %.1f s", result.spec().name(),
+                result.eventsPerSecond(), result.readySeconds(), result.peakRssMb(), result.cpuSeconds());
+    }
+
+    private void table(Map<String, List<BundleRun.Result>> runs, List<Double> jakartaMail, List<Double> kafka,
+                       List<BundleRun.Result> singles) {
+        line("");
+        line("| workload | events/s | emails/s | latency p50 / p99 / p99.9 ms | peak RSS MB | heap after GC MB (last; floor middle→last third) | CPU s per 1k events | start to ready s |");
+        line("|---|---|---|---|---|---|---|---|");
+        runs.forEach((name, results) -> row(name + " (median of " + results.size() + ")", results));
+        if (!jakartaMail.isEmpty()) {
+            line("| R_jm plain Jakarta Mail, 4 connections (median of %d) | | %.0f | | | | | |", jakartaMail.size(),
+                    Stats.median(jakartaMail));
+        }
+        if (!kafka.isEmpty()) {
+            line("| R_kafka kafka-consumer-perf-test (median of %d) | %.0f | | | | | | |", kafka.size(), Stats.median(kafka));
+        }
+        for (BundleRun.Result single : singles) {
+            row(single.spec().name(), List.of(single));
+        }
+        line("");
+        line("Latency: event `time` → its delivered status (written once the sink accepted); for a drained backlog it is "
+                + "mostly time queued, P4's open loop shows the service latency. Heap: from the bundle's GC log.");
+    }
+
+    private void row(String name, List<BundleRun.Result> results) {
+        boolean email = "email".equals(results.get(0).spec().channel());
+        double rate = Stats.median(rates(results));
+        line("| %s | %.0f | %s | %s / %s / %s | %.0f | %s | %.1f | %.1f |", name, rate, email ? String.format("%.0f", rate) : "—",
+                ms(median(results, BundleRun.Result::p50Ms)), ms(median(results, BundleRun.Result::p99Ms)),
+                ms(median(results, BundleRun.Result::p999Ms)), median(results, BundleRun.Result::peakRssMb),
+                heap(results.get(results.size() - 1).heap()), median(results, BundleRun.Result::cpuPerThousand),
+                median(results, BundleRun.Result::readySeconds));
+    }
+
+    private void targets(Map<String, List<BundleRun.Result>> runs, List<Double> jakartaMail, List<Double> kafka,
+                         BundleRun.Result p4, BundleRun.Result p5, BundleRun.Result p6, int p6MaxInFlight) {
+        line("");
+        line("| target | figure | goal | result |");
+        line("|---|---|---|---|");
+        if (runs.containsKey(P1)) {
+            double vsJm = medianRatio(rates(runs.get(P1)), jakartaMail);
+            double vsDefault = medianRatio(rates(runs.get(P1)), rates(runs.get(R_DEFAULT)));
+            target("P1 full email path", String.format("%.3f × R_jm, %.2f × R_default", vsJm, vsDefault),
+                    "≥ 0.8 × R_jm and ≥ 3 × R_default", vsJm >= 0.8 && vsDefault >= 3);
+        }
+        if (runs.containsKey(P2)) {
+            double vsKafka = medianRatio(rates(runs.get(P2)), kafka);
+            target("P2 ingest, in-memory dedupe", String.format("%.4f × R_kafka", vsKafka), "≥ 0.10 × R_kafka", vsKafka >= 0.10);
+        }
+        if (runs.containsKey(P3)) {
+            double shared = medianRatio(rates(runs.get(P3)), rates(runs.get(P3_BASE)));
+            target("P3 ingest, shared durable store", String.format("%.2f × Camel's KafkaIdempotentRepository", shared), "≥ 10 ×",
+                    shared >= 10);
+        }
+        if (p4 != null) {
+            target("P4 open loop at " + String.format("%.0f", p4.spec().rate()) + " events/s",
+                    String.format("p99 %s ms, p99.9 %s ms (%.0f events/s delivered)", ms(p4.p99Ms()), ms(p4.p999Ms()),
+                            p4.eventsPerSecond()), "p99 ≤ 250 ms, p99.9 ≤ 1 s", p4.p99Ms() <= 250 && p4.p999Ms() <= 1000);
+        }
+        if (p5 != null) {
+            GcLog.Summary heap = p5.heap();
+            target("P5 " + String.format("%,d", p5.spec().events()) + " email events with -Xmx256m",
+                    String.format("peak RSS %.0f MB, heap-after-GC floor %+.1f %%, %s, %d of %d delivered", p5.peakRssMb(),
+                            heap.growthPercent(), p5.outOfMemory() ? "OutOfMemoryError" : "no OOM", p5.delivered(), p5.spec().events()),
+                    "RSS ≤ 512 MB, heap after GC ≤ 5 % growth, no OOM", p5.peakRssMb() <= 512 && !(heap.growthPercent() > 5)
+                            && !p5.outOfMemory() && p5.delivered() == p5.spec().events());
+        }
+        if (p6 != null) {
+            target("P6 Pardot, stub answering after " + intOption("pardot-latency-ms", 50) + " ms",
+                    String.format("%.1f upserts/s of %.0f configured (%.2f), at most %d in flight (cap %d)", p6.eventsPerSecond(),
+                            pardotRate, p6.eventsPerSecond() / pardotRate, p6MaxInFlight, pardotCap),
+                    "≥ 0.95 × configured rate, never above the cap",
+                    p6.eventsPerSecond() >= 0.95 * pardotRate && p6MaxInFlight <= pardotCap);
+        }
+        List<Double> ready = runs.values().stream().flatMap(List::stream).map(BundleRun.Result::readySeconds).toList();
+        if (!ready.isEmpty()) {
+            double median = Stats.median(ready);
+            target("P7 start to ready (production profile, process start → /ready 200; median of all runs above)",
+                    String.format("%.1f s", median), "≤ 5 s", median <= 5);
+        }
+    }
+
+    private void target(String id, String figure, String goal, boolean pass) {
+        line("| %s | %s | %s | %s |", id, figure, goal, pass ? "PASS" : "FAIL");
+    }
+
+    /** Median of the per-repetition ratios: each repetition's A and B ran back to back on the same machine state. */
+    private static double medianRatio(List<Double> a, List<Double> b) {
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            ratios.add(a.get(i) / b.get(i));
+        }
+        return Stats.median(ratios);
+    }
+
+    private static List<Double> rates(List<BundleRun.Result> results) {
+        return results.stream().map(BundleRun.Result::eventsPerSecond).toList();
+    }
+
+    private static double median(List<BundleRun.Result> results, Function<BundleRun.Result, Double> figure) {
+        return Stats.median(results.stream().map(figure).toList());
+    }
+
+    private static String ms(double value) {
+        return Double.isNaN(value) ? "—" : value >= 10_000 ? String.format("%,.0f", value) : String.format("%.0f", value);
+    }
+
+    private static String heap(GcLog.Summary heap) {
+        return Double.isNaN(heap.growthPercent())
+                ? String.format("%.0f", heap.lastAfterMb())
+                : String.format("%.0f; %.0f→%.0f (%+.1f %%)", heap.lastAfterMb(), heap.middleFloorMb(), heap.lastFloorMb(),
+                        heap.growthPercent());
+    }
+
+    private void line(String format, Object... args) {
+        String text = String.format(Locale.ROOT, format, args);
+        System.out.println(text);
+        report.append(text).append('\n');
+    }
+
+    private static void progress(String format, Object... args) {
+        System.err.println(String.format(Locale.ROOT, format, args));
+    }
+
+    /**
+     * The bundle's configuration as an integrator would have it, plus one channel the harness adds the way README
+     * "Add a channel" says: {@code noop}, which only publishes its delivered status (P2/P3 measure the ingest path).
+     */
+    private static Path prepareBundleDir(Path dir) throws IOException {
+        for (String part : List.of("routes", "templates")) {
+            try (Stream<Path> files = Files.walk(Path.of(part))) {
+                for (Path file : files.toList()) {
+                    Path target = dir.resolve(file.toString());
+                    if (Files.isDirectory(file)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        }
+        Files.copy(Path.of("application.properties"), dir.resolve("application.properties"));
+        Files.writeString(dir.resolve("routes/deliver-noop.camel.yaml"), """
+                # added by the benchmark harness: a channel that delivers nowhere
+                - route:
+                    id: deliver-noop
+                    routeConfigurationId: notify-errors
+                    from:
+                      id: from-deliver-noop
+                      uri: direct:deliver-noop
+                      steps:
+                        - setProperty:
+                            id: status-noop-delivered
+                            name: notifyStatus
+                            constant: delivered
+                        - to:
+                            id: publish-noop-delivered
+                            uri: direct:publish-status
+                """);
+        Path router = dir.resolve("routes/route-by-channel.camel.yaml");
+        String routes = Files.readString(router);
+        String marker = "                  otherwise:\n";
+        if (!routes.contains(marker)) {
+            throw new IllegalStateException("route-by-channel has no otherwise: cannot add the no-op channel");
+        }
+        Files.writeString(router, routes.replace(marker, """
+                                    - id: when-noop
+                                      simple: "${exchangeProperty.notifyChannel} == 'noop'"
+                                      steps:
+                                        - to:
+                                            id: noop-preferences
+                                            uri: direct:apply-preferences
+                                        - to:
+                                            id: to-deliver-noop
+                                            uri: direct:deliver-noop
+                """ + marker));
+        return dir;
+    }
+}

@@ -1,0 +1,293 @@
+package com.example.notify.bench;
+
+import com.example.notify.kafka.EmbeddedKafkaBroker;
+import com.example.notify.support.BundleProcess;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * One workload through the packaged bundle, run as its own process on the production profile: topics of its
+ * own, the events preloaded (a backlog to drain) or published at a fixed rate (open loop), then the status
+ * topic read until every event reached a terminal status. Throughput comes from the delivered statuses' own
+ * timestamps (first to last), latency from each event's {@code time} to its delivered status (written once
+ * the sink accepted the message), memory from /proc and the bundle's GC log.
+ */
+final class BundleRun {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> TERMINAL = Set.of("delivered", "skipped", "dead-lettered");
+    static final int CONTACTS = 1000;
+
+    /**
+     * What to run. {@code rate} > 0: open loop — a backlog of {@code warmupEvents} drained first (JIT, connections,
+     * caches), then events published at {@code rate} per second for {@code seconds}; only those are measured.
+     */
+    record Spec(String name, String channel, String store, int events, Map<String, String> properties, String heap,
+                double rate, int warmupEvents, double seconds) {
+
+        static Spec backlog(String name, String channel, String store, int events, Map<String, String> properties) {
+            return new Spec(name, channel, store, events, properties, "512m", 0, 0, 0);
+        }
+
+        Spec withHeap(String max) {
+            return new Spec(name, channel, store, events, properties, max, rate, warmupEvents, seconds);
+        }
+
+        static Spec openLoop(String name, String channel, String store, double rate, int warmupEvents, double seconds,
+                             Map<String, String> properties) {
+            int events = warmupEvents + (int) Math.ceil(rate * seconds);
+            return new Spec(name, channel, store, events, properties, "512m", rate, warmupEvents, seconds);
+        }
+    }
+
+    record Result(Spec spec, String eventsTopic, int delivered, int otherTerminal, double eventsPerSecond, double p50Ms, double p99Ms,
+                  double p999Ms, double peakRssMb, GcLog.Summary heap, double cpuSeconds, double readySeconds,
+                  boolean outOfMemory) {
+
+        /** CPU seconds of the bundle per 1,000 events. */
+        double cpuPerThousand() {
+            return cpuSeconds / (spec.events() / 1000.0);
+        }
+    }
+
+    /** Where the runs happen: the broker, the sinks and the bundle's working directory. */
+    record Environment(EmbeddedKafkaBroker broker, int smtpPort, String sesEndpoint, HttpStubs stubs, Path bundleDir, Path logs,
+                       List<String> bundleJvmOptions) {
+    }
+
+    private BundleRun() {
+    }
+
+    static Result run(Environment env, Spec spec) throws Exception {
+        String run = spec.name().replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-$", "") + "-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> topics = new HashMap<>();
+        for (String t : List.of("events", "status", "dlq", "idempotency", "suppressions", "pardot-deferred")) {
+            topics.put(t, "bench." + run + "." + t);
+        }
+        env.broker().createTopics(List.of(topics.get("events"), topics.get("status"), topics.get("dlq"),
+                topics.get("pardot-deferred")), Set.of(), 4);
+        env.broker().createTopics(List.of(topics.get("idempotency"), topics.get("suppressions")),
+                Set.of(topics.get("idempotency"), topics.get("suppressions")), 1);
+        AtomicLongArray eventTimesMicros = new AtomicLongArray(spec.events());
+        int backlog = spec.rate() == 0 ? spec.events() : spec.warmupEvents();
+        if (backlog > 0) {
+            try (KafkaProducer<String, String> producer = producer(env.broker())) {
+                for (int i = 0; i < backlog; i++) {
+                    eventTimesMicros.set(i, micros(Instant.now()));
+                    producer.send(record(topics.get("events"), spec.channel(), run, i, Instant.now()));
+                }
+            }
+        }
+        env.stubs().reset();
+        Path gcLog = env.logs().resolve(run + ".gc.log");
+        long started = System.nanoTime();
+        List<String> jvm = new ArrayList<>(List.of("-Xmx" + spec.heap(), "-Xlog:gc:file=" + gcLog + ":uptime"));
+        // --bundle-jvm "…": e.g. a profiler; %r is replaced by the run's name
+        for (String option : env.bundleJvmOptions()) {
+            jvm.add(option.replace("%r", run));
+        }
+        BundleProcess bundle = BundleProcess.start(properties(env, spec, topics, run), env.logs().resolve(run + ".log"),
+                env.bundleDir(), jvm.toArray(String[]::new));
+        Thread openLoop = null;
+        try {
+            if (!bundle.awaitReady(Duration.ofSeconds(120))) {
+                throw new IllegalStateException(spec.name() + ": bundle not ready, see " + env.logs().resolve(run + ".log"));
+            }
+            double ready = (System.nanoTime() - started) / 1e9;
+            Statuses statuses = new Statuses(spec.rate() == 0 ? 0 : spec.warmupEvents());
+            if (spec.rate() > 0) {
+                openLoop = new Thread(() -> publishAtRate(env.broker(), topics.get("events"), spec, run, eventTimesMicros,
+                        statuses.warmedUp), "bench-open-loop");
+                openLoop.start();
+            }
+            awaitTerminal(env.broker(), topics.get("status"), spec, eventTimesMicros, statuses);
+            double cpu = bundle.cpuSeconds();
+            double peak = bundle.peakRssMb();
+            bundle.stop(Duration.ofSeconds(30));
+            boolean oom = Files.readString(env.logs().resolve(run + ".log")).contains("OutOfMemoryError");
+            return new Result(spec, topics.get("events"), statuses.delivered, statuses.other, statuses.rate(),
+                    Stats.percentile(statuses.latenciesMs, 50), Stats.percentile(statuses.latenciesMs, 99),
+                    Stats.percentile(statuses.latenciesMs, 99.9), peak, GcLog.summarize(gcLog, ready), cpu, ready, oom);
+        } finally {
+            if (openLoop != null) {
+                openLoop.interrupt();
+                openLoop.join(10_000);
+            }
+            if (bundle.process.isAlive()) {
+                bundle.kill();
+            }
+        }
+    }
+
+    private static Map<String, String> properties(Environment env, Spec spec, Map<String, String> topics, String run) {
+        Map<String, String> properties = new HashMap<>();
+        topics.forEach((name, topic) -> properties.put("notify.kafka.topic." + name, topic));
+        properties.put("notify.kafka.brokers", env.broker().bootstrapServers());
+        properties.put("notify.kafka.group-id", run);
+        // one consumer per partition, as an operator tuning for a burst would set it
+        properties.put("notify.kafka.consumers", "4");
+        properties.put("notify.idempotency.repository", spec.store());
+        properties.put("notify.contacts.http.base-url", env.stubs().baseUrl());
+        properties.put("notify.smtp.host", "127.0.0.1");
+        properties.put("notify.smtp.port", String.valueOf(env.smtpPort()));
+        properties.put("notify.smtp.starttls", "false");
+        properties.put("notify.smtp.starttls-required", "false");
+        properties.put("notify.throttle.smtp.per-second", "1000000");
+        properties.put("notify.politeness.limit", "0");
+        if (env.sesEndpoint() != null) {
+            properties.put("notify.ses.endpoint-override", env.sesEndpoint());
+            properties.put("notify.ses.access-key-id", "bench");
+            properties.put("notify.ses.secret-access-key", "bench");
+        }
+        properties.put("notify.pardot.base-url", env.stubs().baseUrl());
+        properties.put("notify.pardot.oauth.instance-url", env.stubs().baseUrl());
+        properties.put("notify.pardot.oauth.client-id", "bench");
+        properties.put("notify.pardot.oauth.client-secret", "bench");
+        properties.put("notify.pardot.business-unit-id", "0Uv000000000001AAA");
+        properties.put("notify.pardot.quota.daily-limit", "0");
+        properties.putAll(spec.properties());
+        return properties;
+    }
+
+    private static KafkaProducer<String, String> producer(EmbeddedKafkaBroker broker) {
+        Map<String, Object> config = new HashMap<>(broker.clientConfig());
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        config.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+        return new KafkaProducer<>(config);
+    }
+
+    /**
+     * A realistic ~300-byte CloudEvent keyed by recipient. Email and no-op events name one of 1,000 contacts
+     * (looked up once each, then cached); Pardot events carry their own address, since the channel skips a
+     * prospect upserted moments ago.
+     */
+    static ProducerRecord<String, String> record(String topic, String channel, String run, int i, Instant time) {
+        String contact = "c-" + (i % CONTACTS);
+        String recipient = "pardot".equals(channel)
+                ? "{\"email\":\"prospect-" + i + "@example.com\",\"name\":\"Prospect " + i + "\"}"
+                : "{\"contactId\":\"" + contact + "\"}";
+        return new ProducerRecord<>(topic, contact, """
+                {"specversion":"1.0","id":"%s-%d","source":"/accounts","type":"com.example.account.welcome",\
+                "time":"%s","datacontenttype":"application/json","data":{"recipient":%s,"channels":["%s"],\
+                "template":"welcome","params":{"plan":"standard","account":"A-%08d"}}}""".formatted(
+                run, i, time, recipient, channel, i));
+    }
+
+    /**
+     * The open loop, once the warm-up backlog is through: event i is due at start + i / rate and carries that
+     * instant as its time, whether or not the bundle keeps up (no coordinated omission).
+     */
+    private static void publishAtRate(EmbeddedKafkaBroker broker, String topic, Spec spec, String run,
+                                      AtomicLongArray eventTimesMicros, CountDownLatch warmedUp) {
+        try (KafkaProducer<String, String> producer = producer(broker)) {
+            warmedUp.await();
+            Instant wallStart = Instant.now();
+            long start = System.nanoTime();
+            for (int i = spec.warmupEvents(); i < spec.events() && !Thread.currentThread().isInterrupted(); i++) {
+                long dueNanos = start + (long) ((i - spec.warmupEvents()) * 1e9 / spec.rate());
+                long wait = dueNanos - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                Instant due = wallStart.plusNanos(dueNanos - start);
+                eventTimesMicros.set(i, micros(due));
+                producer.send(record(topic, spec.channel(), run, i, due));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** What the status topic said so far; throughput and latency count the measured events (index ≥ measuredFrom). */
+    private static final class Statuses {
+        final int measuredFrom;
+        final CountDownLatch warmedUp;
+        int delivered;
+        int measured;
+        int other;
+        long firstMicros = Long.MAX_VALUE;
+        long lastMicros = Long.MIN_VALUE;
+        final List<Double> latenciesMs = new ArrayList<>();
+
+        Statuses(int measuredFrom) {
+            this.measuredFrom = measuredFrom;
+            warmedUp = new CountDownLatch(measuredFrom);
+        }
+
+        double rate() {
+            return measured < 2 ? 0 : (measured - 1) / ((lastMicros - firstMicros) / 1e6);
+        }
+    }
+
+    private static void awaitTerminal(EmbeddedKafkaBroker broker, String statusTopic, Spec spec,
+                                      AtomicLongArray eventTimesMicros, Statuses statuses) throws Exception {
+        Map<String, Object> config = new HashMap<>(broker.clientConfig());
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        // generous: a stuck run fails instead of hanging the harness
+        long deadline = System.nanoTime() + Duration.ofSeconds((long) spec.seconds() + 300 + spec.events() / 20).toNanos();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(statusTopic).stream()
+                    .map(p -> new TopicPartition(statusTopic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            while (statuses.delivered + statuses.other < spec.events()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(spec.name() + ": only " + statuses.delivered + " delivered and "
+                            + statuses.other + " otherwise finished of " + spec.events());
+                }
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    JsonNode status = JSON.readTree(record.value());
+                    String outcome = status.path("data").path("status").asText();
+                    if (!TERMINAL.contains(outcome)) {
+                        continue;
+                    }
+                    statuses.warmedUp.countDown();
+                    if (!"delivered".equals(outcome)) {
+                        statuses.other++;
+                        continue;
+                    }
+                    statuses.delivered++;
+                    String eventId = status.path("data").path("eventId").asText();
+                    int index = Integer.parseInt(eventId.substring(eventId.lastIndexOf('-') + 1));
+                    if (index >= statuses.measuredFrom) {
+                        long at = micros(Instant.parse(status.path("time").asText()));
+                        statuses.measured++;
+                        statuses.firstMicros = Math.min(statuses.firstMicros, at);
+                        statuses.lastMicros = Math.max(statuses.lastMicros, at);
+                        statuses.latenciesMs.add((at - eventTimesMicros.get(index)) / 1000.0);
+                    }
+                }
+            }
+        }
+    }
+
+    private static long micros(Instant instant) {
+        return instant.getEpochSecond() * 1_000_000 + instant.getNano() / 1000;
+    }
+}
