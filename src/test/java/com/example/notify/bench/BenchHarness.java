@@ -97,6 +97,8 @@ public final class BenchHarness {
             Map<String, List<BundleRun.Result>> runs = new LinkedHashMap<>();
             List<Double> jakartaMail = new ArrayList<>();
             List<Double> kafka = new ArrayList<>();
+            List<Double> storeOurs = new ArrayList<>();
+            List<Double> storeCamel = new ArrayList<>();
             for (int rep = 1; rep <= reps; rep++) {
                 progress("repetition %d of %d", rep, reps);
                 if (wanted("P1")) {
@@ -116,6 +118,10 @@ public final class BenchHarness {
                 if (wanted("P3")) {
                     record(runs, BundleRun.run(env, BundleRun.Spec.backlog(P3, "noop", "kafkaIdempotency", events, pooled)));
                     record(runs, BundleRun.run(env, BundleRun.Spec.backlog(P3_BASE, "noop", "camelKafkaIdempotency", events, pooled)));
+                    storeOurs.add(StoreBench.keysPerSecond(broker, true, events));
+                    storeCamel.add(StoreBench.keysPerSecond(broker, false, events));
+                    progress("  stores alone: ours %.0f keys/s, Camel's %.0f keys/s", storeOurs.get(storeOurs.size() - 1),
+                            storeCamel.get(storeCamel.size() - 1));
                 }
             }
             // P4 and P5 are paced by P1's rate (--p1-rate when P1 is not run)
@@ -152,6 +158,12 @@ public final class BenchHarness {
             singles.forEach(r -> progress("  %s: %.0f events/s", r.spec().name(), r.eventsPerSecond()));
 
             table(runs, jakartaMail, kafka, singles);
+            if (!storeOurs.isEmpty()) {
+                line("");
+                line("Idempotency stores alone (no route; contains + add + confirm per key from 4 threads, until every key is "
+                        + "on the topic; median of %d): ours %.0f keys/s, Camel's KafkaIdempotentRepository %.0f keys/s, ratio %.1f.",
+                        storeOurs.size(), Stats.median(storeOurs), Stats.median(storeCamel), medianRatio(storeOurs, storeCamel));
+            }
             targets(runs, jakartaMail, kafka, p4, p5, p6, p6MaxInFlight);
         }
         if (options.containsKey("out")) {
