@@ -40,6 +40,8 @@ public class EmbeddedPardotListener extends MainListenerSupport {
         }
         int port = Integer.parseInt(pc.resolveProperty("notify.pardot.embedded.port").orElse("18089"));
         try {
+            // without TCP_NODELAY each answer's body waits for the client's delayed ACK of its headers (~40 ms)
+            System.setProperty("sun.net.httpserver.nodelay", "true");
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         } catch (IOException e) {
             throw new IllegalStateException("embedded Pardot on port " + port + ": " + e.getMessage(), e);

@@ -46,20 +46,29 @@ final class BundleRun {
      * caches), then events published at {@code rate} per second for {@code seconds}; only those are measured.
      */
     record Spec(String name, String channel, String store, int events, Map<String, String> properties, String heap,
-                double rate, int warmupEvents, double seconds) {
+                double rate, int warmupEvents, double seconds, int lead) {
 
         static Spec backlog(String name, String channel, String store, int events, Map<String, String> properties) {
-            return new Spec(name, channel, store, events, properties, "512m", 0, 0, 0);
+            return new Spec(name, channel, store, events, properties, "512m", 0, 0, 0, 0);
+        }
+
+        /**
+         * The bundle at full speed for {@code seconds}: the harness keeps {@code lead} events ahead of what the
+         * bundle finished until the time is up (at most {@code 5,000/s} are tracked), then lets it drain.
+         */
+        static Spec sustained(String name, String channel, String store, double seconds, int lead, Map<String, String> properties) {
+            return new Spec(name, channel, store, (int) Math.min(Integer.MAX_VALUE - 8, lead + seconds * 5000), properties, "512m",
+                    0, 0, seconds, lead);
         }
 
         Spec withHeap(String max) {
-            return new Spec(name, channel, store, events, properties, max, rate, warmupEvents, seconds);
+            return new Spec(name, channel, store, events, properties, max, rate, warmupEvents, seconds, lead);
         }
 
         static Spec openLoop(String name, String channel, String store, double rate, int warmupEvents, double seconds,
                              Map<String, String> properties) {
             int events = warmupEvents + (int) Math.ceil(rate * seconds);
-            return new Spec(name, channel, store, events, properties, "512m", rate, warmupEvents, seconds);
+            return new Spec(name, channel, store, events, properties, "512m", rate, warmupEvents, seconds, 0);
         }
     }
 
@@ -69,7 +78,7 @@ final class BundleRun {
 
         /** CPU seconds of the bundle per 1,000 events. */
         double cpuPerThousand() {
-            return cpuSeconds / (spec.events() / 1000.0);
+            return cpuSeconds / ((delivered + otherTerminal) / 1000.0);
         }
     }
 
@@ -92,7 +101,7 @@ final class BundleRun {
         env.broker().createTopics(List.of(topics.get("idempotency"), topics.get("suppressions")),
                 Set.of(topics.get("idempotency"), topics.get("suppressions")), 1);
         AtomicLongArray eventTimesMicros = new AtomicLongArray(spec.events());
-        int backlog = spec.rate() == 0 ? spec.events() : spec.warmupEvents();
+        int backlog = spec.lead() > 0 ? spec.lead() : spec.rate() == 0 ? spec.events() : spec.warmupEvents();
         if (backlog > 0) {
             try (KafkaProducer<String, String> producer = producer(env.broker())) {
                 for (int i = 0; i < backlog; i++) {
@@ -117,10 +126,14 @@ final class BundleRun {
                 throw new IllegalStateException(spec.name() + ": bundle not ready, see " + env.logs().resolve(run + ".log"));
             }
             double ready = (System.nanoTime() - started) / 1e9;
-            Statuses statuses = new Statuses(spec.rate() == 0 ? 0 : spec.warmupEvents());
+            Statuses statuses = new Statuses(spec.rate() == 0 ? 0 : spec.warmupEvents(), spec.events());
             if (spec.rate() > 0) {
                 openLoop = new Thread(() -> publishAtRate(env.broker(), topics.get("events"), spec, run, eventTimesMicros,
                         statuses.warmedUp), "bench-open-loop");
+                openLoop.start();
+            } else if (spec.lead() > 0) {
+                openLoop = new Thread(() -> sustain(env.broker(), topics.get("events"), spec, run, eventTimesMicros, statuses),
+                        "bench-sustain");
                 openLoop.start();
             }
             awaitTerminal(env.broker(), topics.get("status"), spec, eventTimesMicros, statuses);
@@ -222,10 +235,35 @@ final class BundleRun {
         }
     }
 
+    /** Tops the backlog up to {@code lead} events ahead of the bundle until {@code seconds} passed. */
+    private static void sustain(EmbeddedKafkaBroker broker, String topic, Spec spec, String run,
+                                AtomicLongArray eventTimesMicros, Statuses statuses) {
+        int published = spec.lead();
+        try (KafkaProducer<String, String> producer = producer(broker)) {
+            long deadline = System.nanoTime() + (long) (spec.seconds() * 1e9);
+            while (System.nanoTime() < deadline && published < spec.events()) {
+                while (published - statuses.finished < spec.lead() && published < spec.events()) {
+                    Instant now = Instant.now();
+                    eventTimesMicros.set(published, micros(now));
+                    producer.send(record(topic, spec.channel(), run, published, now));
+                    published++;
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            statuses.expected = published;
+        }
+    }
+
     /** What the status topic said so far; throughput and latency count the measured events (index ≥ measuredFrom). */
     private static final class Statuses {
         final int measuredFrom;
         final CountDownLatch warmedUp;
+        /** Events the run publishes in all (known at the end for a sustained run). */
+        volatile int expected;
+        volatile int finished;
         int delivered;
         int measured;
         int other;
@@ -233,8 +271,9 @@ final class BundleRun {
         long lastMicros = Long.MIN_VALUE;
         final List<Double> latenciesMs = new ArrayList<>();
 
-        Statuses(int measuredFrom) {
+        Statuses(int measuredFrom, int expected) {
             this.measuredFrom = measuredFrom;
+            this.expected = expected;
             warmedUp = new CountDownLatch(measuredFrom);
         }
 
@@ -256,10 +295,10 @@ final class BundleRun {
                     .map(p -> new TopicPartition(statusTopic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            while (statuses.delivered + statuses.other < spec.events()) {
+            while (statuses.delivered + statuses.other < statuses.expected) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException(spec.name() + ": only " + statuses.delivered + " delivered and "
-                            + statuses.other + " otherwise finished of " + spec.events());
+                            + statuses.other + " otherwise finished of " + statuses.expected);
                 }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     JsonNode status = JSON.readTree(record.value());
@@ -283,6 +322,7 @@ final class BundleRun {
                         statuses.latenciesMs.add((at - eventTimesMicros.get(index)) / 1000.0);
                     }
                 }
+                statuses.finished = statuses.delivered + statuses.other;
             }
         }
     }
