@@ -149,10 +149,10 @@ public class KafkaTopicIdempotentRepository extends ServiceSupport implements Id
 
     @Override
     public boolean add(String key) {
-        if (keys.getIfPresent(key) != null) {
+        // one atomic lookup: two consumers adding the same key cannot both get true
+        if (keys.asMap().putIfAbsent(key, Boolean.TRUE) != null) {
             return false;
         }
-        keys.put(key, Boolean.TRUE);
         send(key, ADDED);
         return true;
     }
