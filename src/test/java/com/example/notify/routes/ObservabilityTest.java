@@ -161,6 +161,15 @@ class ObservabilityTest {
     }
 
     @Test
+    void stepTimersOnlyForTheKindOfStepConfigured() throws Exception {
+        // notify.metrics.step-timers=throttle (application.properties): the dashboard's throttle-wait panel keeps
+        // its series, the dozens of other steps an event passes carry no timer
+        String metrics = get(METRICS);
+        assertThat(metrics).containsPattern("camel_message_history_seconds_count\\{[^}]*nodeId=\"throttle-smtp\"")
+                .doesNotContainPattern("camel_message_history_seconds_count\\{[^}]*nodeId=\"(validate-event|send-smtp|compose-email)\"");
+    }
+
+    @Test
     void alertRulesPassPromtool() throws Exception {
         assumeTrue(toolPresent("promtool"), "promtool not installed (Debian package prometheus)");
         Path dir = ruleFile().getParent();
