@@ -10,6 +10,7 @@ import com.example.notify.support.FreePort;
 import com.example.notify.support.TestKafka;
 import com.example.notify.support.TestSmtp;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.mail.Message;
 import jakarta.mail.internet.MimeMessage;
 import java.io.Reader;
@@ -67,6 +68,11 @@ class PackagedLayoutIT {
                 Files.copy(lib, appDir.resolve("lib").resolve(lib.getFileName()));
             }
         }
+        // what the image build does next (k8s/Dockerfile): the class-data archive for the jar at its image path
+        Process cds = new ProcessBuilder("bin/cds-archive", appDir.resolve("notification-routes.jar").toString(),
+                appDir.resolve("notification-routes.jsa").toString(), ".").redirectErrorStream(true)
+                .redirectOutput(root.resolve("cds-archive.log").toFile()).start();
+        assertThat(cds.waitFor()).as(() -> "bin/cds-archive:\n" + tail(root.resolve("cds-archive.log"))).isZero();
         Map<String, JsonNode> configMaps = dev.configMaps();
         Map<String, String> mountOfVolume = new HashMap<>();
         container.path("volumeMounts").forEach(v -> mountOfVolume.put(v.path("name").asText(), v.path("mountPath").asText()));
@@ -95,8 +101,12 @@ class PackagedLayoutIT {
             command.addAll(List.of("setpriv", "--reuid=" + security.path("runAsUser").asInt(),
                     "--regid=" + security.path("runAsGroup").asInt(), "--clear-groups"));
         }
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", root.resolve("app/notification-routes.jar").toString()));
+        // the image's ENTRYPOINT, with /app where this test put it; -Xshare:on: the JVM refuses to start unless it
+        // can use the class-data archive (the image's JVM would only warn and start slower)
+        List<String> entrypoint = entrypoint();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xshare:on");
+        entrypoint.subList(1, entrypoint.size()).forEach(arg -> command.add(arg.replace("/app/", root.resolve("app") + "/")));
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
         Map<String, String> env = builder.environment();
         String path = env.get("PATH");
@@ -175,6 +185,15 @@ class PackagedLayoutIT {
         }
     }
 
+    /** The exec-form ENTRYPOINT of k8s/Dockerfile. */
+    private static List<String> entrypoint() throws Exception {
+        String line = Files.readAllLines(Path.of("k8s/Dockerfile")).stream().filter(l -> l.startsWith("ENTRYPOINT ["))
+                .findFirst().orElseThrow();
+        List<String> args = new ArrayList<>();
+        new ObjectMapper().readTree(line.substring("ENTRYPOINT ".length())).forEach(a -> args.add(a.asText()));
+        assertThat(args).first().isEqualTo("java");
+        return args;
+    }
 
     private static String get(String url) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),

@@ -47,8 +47,9 @@ public final class BundleProcess {
         command.add("-Dcamel.server.port=" + FreePort.next());
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         Path target = Path.of("target").toAbsolutePath();
-        command.addAll(List.of("-cp", target.resolve("notification-routes.jar") + ":" + target.resolve("lib") + "/*",
-                "com.example.notify.NotificationRoutesApp"));
+        // as the image starts it (k8s/Dockerfile): the jar's manifest names lib/*; a class-data archive made by
+        // bin/cds-archive matches only this form
+        command.addAll(List.of("-jar", target.resolve("notification-routes.jar").toString()));
         Files.createDirectories(log.toAbsolutePath().getParent());
         Process process = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
