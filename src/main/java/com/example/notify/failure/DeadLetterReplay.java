@@ -87,7 +87,9 @@ public class DeadLetterReplay extends CamelContextBean {
             }
         }
         report.put("selected", Math.min(selected, limit)).put("replayed", published);
-        // for the route's log line: counts, not the report (it lists every selected dead letter)
+        // for the route's log line: the selection as parsed and counts, not the report (it lists every selected
+        // dead letter) nor the raw query values (operator input, could be anything)
+        exchange.setProperty("notifyReplaySelection", selection(reason, eventId, after, before, dry));
         exchange.setProperty("notifyReplaySelected", Math.min(selected, limit));
         exchange.setProperty("notifyReplayPublished", published);
         return report.toString();
@@ -143,6 +145,20 @@ public class DeadLetterReplay extends CamelContextBean {
         } catch (DateTimeParseException e) {
             return Instant.ofEpochMilli(record.timestamp());
         }
+    }
+
+    /** Reason codes and event ids as they look in dead letters; anything else is logged as {@code other}. */
+    static String selection(String reason, String eventId, Instant after, Instant before, boolean dry) {
+        return "reason=" + loggable(reason) + " eventId=" + loggable(eventId)
+                + " deadLetteredSince=" + (after == null ? "any" : after) + " deadLetteredBefore=" + (before == null ? "any" : before)
+                + " dryRun=" + dry;
+    }
+
+    private static String loggable(String value) {
+        if (value == null || value.isBlank()) {
+            return "any";
+        }
+        return value.matches("[A-Za-z0-9._:-]{1,64}") ? value : "other";
     }
 
     private static Instant instant(String name, String value) {
