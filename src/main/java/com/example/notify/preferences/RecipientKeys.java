@@ -13,15 +13,20 @@ public final class RecipientKeys {
     private RecipientKeys() {
     }
 
-    /** SHA-256 (hex) of the address, trimmed and lower-cased: the same mailbox gives the same hash. */
-    public static String addressHash(String email) {
+    // MessageDigest.getInstance searches the security providers on every call; a digest is not thread-safe
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(email.strip().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    });
+
+    /** SHA-256 (hex) of the address, trimmed and lower-cased: the same mailbox gives the same hash. */
+    public static String addressHash(String email) {
+        // digest() resets the digest for the next call
+        byte[] digest = SHA256.get().digest(email.strip().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(digest);
     }
 
     /** Who the event is for: the contact id, else the address hash, else null. */

@@ -67,9 +67,13 @@ public class RecipientPreferences extends CamelContextBean {
 
     /** Counts this notification against the recipient's limit; a held one gets {@value #HOLD_MS} set. */
     private String politenessReason(NotificationEvent event, String channel, Exchange exchange) {
+        // the limiter is off by default: decide that before resolving the type's policy property per event
+        if (!limiter().enabled()) {
+            return null;
+        }
         String key = RecipientKeys.recipientKey(event);
         String policy = isTransactional(event.getType()) ? "exempt" : policyFor(event.getType());
-        if (key == null || "exempt".equals(policy) || !limiter().enabled()) {
+        if (key == null || "exempt".equals(policy)) {
             return null;
         }
         PolitenessLimiter.Admission admission = limiter().admit(key + '\u001f' + channel,

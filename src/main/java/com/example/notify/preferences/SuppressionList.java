@@ -53,7 +53,7 @@ public class SuppressionList {
 
     /** Why the address is suppressed ({@code bounce}, {@code complaint}, {@code unsubscribe}, {@code other}), or null. */
     public String reasonFor(String email) {
-        return email == null ? null : reasonByHash.get(RecipientKeys.addressHash(email));
+        return email == null || reasonByHash.isEmpty() ? null : reasonByHash.get(RecipientKeys.addressHash(email));
     }
 
     public int size() {

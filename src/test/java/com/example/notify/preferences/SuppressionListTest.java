@@ -2,6 +2,14 @@ package com.example.notify.preferences;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 
 class SuppressionListTest {
@@ -17,5 +25,34 @@ class SuppressionListTest {
     void addressHashIgnoresCaseAndSurroundingSpace() {
         assertThat(RecipientKeys.addressHash(" Jane.Doe@Example.COM ")).isEqualTo(RecipientKeys.addressHash("jane.doe@example.com"))
                 .hasSize(64).doesNotContain("jane");
+    }
+
+    @Test
+    void addressHashIsSha256OfTheNormalisedAddressOnEveryThreadAndCall() throws Exception {
+        String expected = "08168cd80dfd534ab0f10af10f1303fe00af2d43ab5c1432360d137f8197e17a"; // sha256("a@example.com")
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<String>> hashes = IntStream.range(0, 2_000)
+                    .mapToObj(i -> pool.submit(() -> RecipientKeys.addressHash(i % 2 == 0 ? "A@Example.com" : "b@example.com")))
+                    .toList();
+            for (int i = 0; i < hashes.size(); i += 2) {
+                assertThat(hashes.get(i).get()).isEqualTo(expected);
+                assertThat(hashes.get(i + 1).get()).isNotEqualTo(expected);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anEmptyListSuppressesNobodyAndAFilledOneFindsTheAddressInAnyCase() {
+        SuppressionList list = new SuppressionList();
+        assertThat(list.reasonFor("jane@example.com")).isNull();
+        DefaultExchange record = new DefaultExchange(new DefaultCamelContext());
+        record.getMessage().setHeader(KafkaConstants.KEY, "Jane@Example.com");
+        record.getMessage().setBody("{\"reason\":\"bounce\"}");
+        list.apply(record);
+        assertThat(list.reasonFor(" jane@example.COM")).isEqualTo("bounce");
+        assertThat(list.reasonFor("john@example.com")).isNull();
     }
 }
