@@ -130,10 +130,7 @@ public class EmailComposer extends CamelContextBean {
     }
 
     private Optional<String> typeSetting(NotificationEvent event, String key) {
-        return getCamelContext().getPropertiesComponent()
-                .resolveProperty("notify.email.type." + event.getType() + "." + key)
-                .map(String::strip)
-                .filter(v -> !v.isEmpty());
+        return property("notify.email.type." + event.getType() + "." + key);
     }
 
     private synchronized InternetAddress configuredAddress(String value, String what) {

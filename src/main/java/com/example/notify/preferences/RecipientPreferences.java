@@ -95,9 +95,8 @@ public class RecipientPreferences extends CamelContextBean {
     }
 
     private String policyFor(String type) {
-        String policy = getCamelContext() == null ? null : getCamelContext().getPropertiesComponent()
-                .resolveProperty("notify.politeness.type." + type + ".policy").orElse(null);
-        return (policy == null || policy.isBlank() ? politenessPolicy : policy).strip().toLowerCase(Locale.ROOT);
+        String policy = getCamelContext() == null ? null : property("notify.politeness.type." + type + ".policy").orElse(null);
+        return (policy == null ? politenessPolicy : policy).strip().toLowerCase(Locale.ROOT);
     }
 
     private PolitenessLimiter limiter() {

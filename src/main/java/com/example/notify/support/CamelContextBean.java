@@ -1,5 +1,8 @@
 package com.example.notify.support;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.util.Optional;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.ProducerTemplate;
@@ -12,6 +15,18 @@ public abstract class CamelContextBean implements CamelContextAware {
 
     private CamelContext camelContext;
     private volatile ProducerTemplate producer;
+    // per-type keys come from event data: bounded, so a stream of made-up types cannot grow it without end
+    private final Cache<String, Optional<String>> properties = Caffeine.newBuilder().maximumSize(10_000).build();
+
+    /**
+     * A property by key, resolved once and then remembered: configuration is fixed for the life of the
+     * process, and resolving it (sources, environment, placeholders) per event was the largest single cost
+     * of the ingest path. Blank values read as absent.
+     */
+    protected Optional<String> property(String key) {
+        return properties.get(key, k -> camelContext.getPropertiesComponent().resolveProperty(k)
+                .map(String::strip).filter(v -> !v.isEmpty()));
+    }
 
     protected ProducerTemplate producer() {
         ProducerTemplate p = producer;
