@@ -1,0 +1,116 @@
+package com.example.notify.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The benchmark's verdicts fail on figures that were not measured, and P7 goes by the slowest start. */
+class VerdictsTest {
+
+    private static final GcLog.Summary FLAT_HEAP = new GcLog.Summary(40, 80, 74, 76, 2.7);
+
+    @Test
+    void p5FailsWhenTooFewCollectionsToMeasureHeapGrowth() {
+        GcLog.Summary twoCollections = new GcLog.Summary(2, 70, Double.NaN, Double.NaN, Double.NaN);
+
+        assertThat(Verdicts.p5(p5(498, twoCollections)).result())
+                .isEqualTo("FAIL (heap-after-GC growth not measurable: 2 collections)");
+    }
+
+    @Test
+    void p5FailsWhenPeakRssWasNotReadable() {
+        assertThat(Verdicts.p5(p5(BundleRun.readable(-1), FLAT_HEAP)).result()).isEqualTo("FAIL (peak RSS not readable)");
+    }
+
+    @Test
+    void p5PassesOnMeasuredFiguresWithinTheGoal() {
+        assertThat(Verdicts.p5(p5(498, FLAT_HEAP)).result()).isEqualTo("PASS");
+        assertThat(Verdicts.p5(p5(520, FLAT_HEAP)).result()).isEqualTo("FAIL");
+    }
+
+    @Test
+    void p7GoesByTheSlowestStartAndReportsP90() {
+        List<Double> starts = List.of(4.1, 4.0, 3.4, 4.3, 8.2, 3.7, 9.0, 4.0, 4.1, 3.9);
+
+        Verdicts.Row row = Verdicts.p7(starts, "with the image's class-data archive", 5.9);
+
+        assertThat(Stats.median(starts)).isLessThanOrEqualTo(5); // what the old verdict passed on
+        assertThat(row.result()).isEqualTo("FAIL");
+        assertThat(row.figure()).isEqualTo("slowest 9.0 s, p90 8.2 s, median 4.0 s of 10 starts; 5.9 s without the archive");
+        assertThat(Verdicts.p7(List.of(4.1, 4.9), "with the image's class-data archive", Double.NaN).result()).isEqualTo("PASS");
+    }
+
+    @Test
+    void p7FailsWithoutStartsOrOnAnUnmeasuredOne() {
+        assertThat(Verdicts.p7(List.of(), "with the image's class-data archive", 5.9).result()).isEqualTo("FAIL (no start measured)");
+        assertThat(Verdicts.p7(List.of(4.0, Double.NaN), "with the image's class-data archive", Double.NaN).result())
+                .isEqualTo("FAIL (1 of 2 starts not measured)");
+    }
+
+    @Test
+    void ratioToABaselineOfNoMeasuredRateFails() {
+        // R_default with no measurable rate in one repetition: the median of the ratios would still look fine
+        List<BundleRun.Result> p1 = List.of(backlog(345), backlog(350), backlog(340));
+        List<BundleRun.Result> rDefault = List.of(backlog(100), backlog(Double.NaN), backlog(110));
+
+        assertThat(Verdicts.p1(p1, List.of(400.0, 400.0, 400.0), rDefault).result())
+                .isEqualTo("FAIL (P1 / R_default not measurable in 1 of 3 repetitions)");
+        assertThat(Verdicts.p2(List.of(backlog(700)), List.of()).result()).isEqualTo("FAIL (P2 / R_kafka not measurable in 1 of 1 repetitions)");
+        assertThat(Verdicts.p3(List.of(backlog(570)), List.of(backlog(566))).result()).isEqualTo("FAIL");
+    }
+
+    @Test
+    void p4SaysWhatItWasPacedByAndFailsUnpacedOrUnmeasured() {
+        BundleRun.Result paced = new BundleRun.Result(openLoop(345), "t", 10_300, 0, 345, 345, 3, 30, 56, 537, FLAT_HEAP, 40, 4, false);
+
+        Verdicts.Row row = Verdicts.p4(690, "steady-state", paced);
+
+        assertThat(row.target()).isEqualTo("P4 open loop at 50 % of steady-state 690 events/s (345 events/s)");
+        assertThat(row.result()).isEqualTo("PASS");
+        assertThat(Verdicts.p4(Double.NaN, "steady-state", null).result()).isEqualTo("FAIL (not run: steady-state rate not measurable)");
+        BundleRun.Result noLatency = new BundleRun.Result(openLoop(345), "t", 0, 10, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                Double.NaN, 537, FLAT_HEAP, 40, 4, false);
+        assertThat(Verdicts.p4(690, "steady-state", noLatency).result()).isEqualTo("FAIL (no latency measured; P4: 10 events not delivered)");
+    }
+
+    @Test
+    void p6FailsWhenTheStubSawNoUpsert() {
+        BundleRun.Result p6 = new BundleRun.Result(BundleRun.Spec.backlog("P6", "pardot", "kafkaIdempotency", 400, Map.of()), "t",
+                400, 0, 39, 39, 1, 1, 1, 476, FLAT_HEAP, 5, 4, false);
+
+        assertThat(Verdicts.p6(p6, 40, 3, 0, 50).result()).isEqualTo("FAIL (no upsert seen in flight at the stub)");
+        assertThat(Verdicts.p6(p6, 40, 3, 3, 50).result()).isEqualTo("PASS");
+    }
+
+    @Test
+    void rateIsNaNRatherThanZeroOrInfiniteAndSteadyStateLeavesOutTheFirstPart() {
+        assertThat(Stats.rate(List.of(1_000_000L), 0)).isNaN();
+        assertThat(Stats.rate(List.of(5L, 5L), 0)).isNaN();
+        // 10 events 1 s apart, then 11 events 0.1 s apart: warm-up, then the steady state
+        List<Long> times = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            times.add(i * 1_000_000L);
+        }
+        for (int i = 0; i <= 10; i++) {
+            times.add(10_000_000L + i * 100_000L);
+        }
+        assertThat(Stats.rate(times, 0)).isEqualTo(20 / 11.0);
+        assertThat(Stats.rate(times, 0.5)).isEqualTo(10.0);
+    }
+
+    private static BundleRun.Result p5(double peakRssMb, GcLog.Summary heap) {
+        return new BundleRun.Result(BundleRun.Spec.sustained("P5", "email", "kafkaIdempotency", 600, 5000, Map.of()), "t",
+                400_000, 0, 700, 720, 100, 30_000, 35_000, peakRssMb, heap, 600, 4, false);
+    }
+
+    private static BundleRun.Result backlog(double rate) {
+        return new BundleRun.Result(BundleRun.Spec.backlog("run", "email", "kafkaIdempotency", 2000, Map.of()), "t", 2000, 0,
+                rate, rate, 1, 2, 3, 500, FLAT_HEAP, 8, 4, false);
+    }
+
+    private static BundleRun.Spec openLoop(double rate) {
+        return BundleRun.Spec.openLoop("P4", "email", "kafkaIdempotency", rate, 10_000, 60, Map.of());
+    }
+}
