@@ -50,6 +50,20 @@ public final class Contact {
                 text(node, "locale", null), strings(optOut.path("channels")), strings(optOut.path("types")), fields);
     }
 
+    /** The record {@link #fromJson} reads: how a channel stage gets the contact ingest found. */
+    public JsonNode toJson() {
+        var node = MAPPER.createObjectNode();
+        node.put("id", id);
+        node.put("email", email);
+        node.put("name", name);
+        node.put("locale", locale);
+        var optOut = node.putObject("optOut");
+        optOutChannels.forEach(optOut.putArray("channels")::add);
+        optOutTypes.forEach(optOut.putArray("types")::add);
+        node.set("fields", MAPPER.valueToTree(fields));
+        return node;
+    }
+
     private static String text(JsonNode node, String field, String fallback) {
         JsonNode value = node.get(field);
         return value == null || value.isNull() || value.asText().isBlank() ? fallback : value.asText();

@@ -1,6 +1,8 @@
 package com.example.notify.observe;
 
 import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import javax.management.MBeanServer;
@@ -12,8 +14,8 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.apache.camel.spi.IdempotentRepository;
 
 /**
- * Readiness: the idempotency store is warm and every consumer of the events group has been through a
- * rebalance (has its assignment, possibly empty when replicas outnumber partitions). Camel's own Kafka
+ * Readiness: the idempotency store is warm and every consumer of the events group and of each channel stage's
+ * group has been through a rebalance (has its assignment, possibly empty when replicas outnumber partitions). Camel's own Kafka
  * consumer check only says the client polls; a consumer still joining the group would take no traffic.
  *
  * <p>The assignment is read from the Kafka client's own coordinator metrics (JMX), so nothing in the
@@ -25,6 +27,7 @@ public class EventsConsumerReadiness extends AbstractHealthCheck {
     private static final String COORDINATOR_METRICS = "kafka.consumer:type=consumer-coordinator-metrics,*";
 
     private String groupId;
+    private List<String> channels = List.of();
     private String idempotentRepository;
     private final MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
 
@@ -49,42 +52,64 @@ public class EventsConsumerReadiness extends AbstractHealthCheck {
             return;
         }
         builder.detail("group.id", groupId);
-        int consumers = 0;
-        int assigned = 0;
-        boolean joined = true;
+        Set<ObjectName> names;
         try {
-            Set<ObjectName> names = mbeans.queryNames(new ObjectName(COORDINATOR_METRICS), null);
-            for (ObjectName name : names) {
-                if (!belongsToGroup(name.getKeyProperty("client-id"))) {
-                    continue;
-                }
-                consumers++;
-                double sinceRebalance = number(name, "last-rebalance-seconds-ago");
-                if (Double.isNaN(sinceRebalance) || sinceRebalance < 0) {
-                    joined = false;
-                }
-                double partitions = number(name, "assigned-partitions");
-                assigned += Double.isNaN(partitions) ? 0 : (int) partitions;
-            }
+            names = mbeans.queryNames(new ObjectName(COORDINATOR_METRICS), null);
         } catch (Exception e) {
             builder.down().message("cannot read the Kafka consumer metrics: " + e.getMessage());
             return;
         }
-        builder.detail("consumers", consumers);
-        builder.detail("assigned-partitions", assigned);
-        if (consumers == 0) {
-            builder.down().message("events consumer not subscribed yet");
-        } else if (!joined) {
-            builder.down().message("events consumer waiting for its partition assignment");
-        } else {
-            builder.up();
+        // the ingest stage's group, then each channel stage's (<group>-<channel>): a stage still joining its
+        // group would take no traffic
+        Map<String, String> stages = new LinkedHashMap<>();
+        stages.put("events", groupId);
+        channels.forEach(channel -> stages.put(channel + " stage", groupId + "-" + channel));
+        for (Map.Entry<String, String> stage : stages.entrySet()) {
+            String problem;
+            try {
+                problem = joined(stage.getKey(), stage.getValue(), names, builder);
+            } catch (Exception e) {
+                builder.down().message("cannot read the Kafka consumer metrics: " + e.getMessage());
+                return;
+            }
+            if (problem != null) {
+                builder.down().message(problem);
+                return;
+            }
         }
+        builder.up();
+    }
+
+    /** Null when every consumer of {@code group} has its assignment, else what it is waiting for. */
+    private String joined(String stage, String group, Set<ObjectName> names, HealthCheckResultBuilder builder) throws Exception {
+        int consumers = 0;
+        int assigned = 0;
+        boolean joined = true;
+        for (ObjectName name : names) {
+            if (!belongsToGroup(name.getKeyProperty("client-id"), group)) {
+                continue;
+            }
+            consumers++;
+            double sinceRebalance = number(name, "last-rebalance-seconds-ago");
+            if (Double.isNaN(sinceRebalance) || sinceRebalance < 0) {
+                joined = false;
+            }
+            double partitions = number(name, "assigned-partitions");
+            assigned += Double.isNaN(partitions) ? 0 : (int) partitions;
+        }
+        String prefix = "events".equals(stage) ? "" : stage + ".";
+        builder.detail(prefix + "consumers", consumers);
+        builder.detail(prefix + "assigned-partitions", assigned);
+        if (consumers == 0) {
+            return stage + " consumer not subscribed yet";
+        }
+        return joined ? null : stage + " consumer waiting for its partition assignment";
     }
 
     /** Kafka names a consumer without an explicit client.id {@code consumer-<group>-<n>}. */
-    private boolean belongsToGroup(String clientId) {
-        return clientId != null && clientId.startsWith("consumer-" + groupId + "-")
-                && clientId.substring(groupId.length() + 10).chars().allMatch(Character::isDigit);
+    private static boolean belongsToGroup(String clientId, String group) {
+        return clientId != null && clientId.startsWith("consumer-" + group + "-")
+                && clientId.substring(group.length() + 10).chars().allMatch(Character::isDigit);
     }
 
     private double number(ObjectName name, String attribute) throws Exception {
@@ -94,6 +119,11 @@ public class EventsConsumerReadiness extends AbstractHealthCheck {
 
     public void setGroupId(String groupId) {
         this.groupId = groupId;
+    }
+
+    /** The channels whose stages (consumer group {@code <group>-<channel>}) must have joined too; comma-separated. */
+    public void setChannels(String channels) {
+        this.channels = java.util.Arrays.stream(channels.split(",")).map(String::strip).filter(c -> !c.isEmpty()).toList();
     }
 
     /** Bean name, looked up per call: the repository is created by another route file. */

@@ -109,9 +109,10 @@ public final class RouteChecks {
         }
         List<Problem> problems = new ArrayList<>();
         problems.addAll(schemaProblems(name, tree, json));
-        problems.addAll(placeholderProblems(name, text, profiles));
+        Map<String, Properties> withTemplates = withTemplateParameters(json, profiles);
+        problems.addAll(placeholderProblems(name, text, withTemplates));
         if (problems.isEmpty()) {
-            problems.addAll(endpointProblems(name, tree, profiles));
+            problems.addAll(endpointProblems(name, tree, withTemplates));
         }
         problems.sort(Comparator.comparingInt(Problem::line));
         return problems;
@@ -141,6 +142,26 @@ public final class RouteChecks {
         // "/0/route/from/stpes: is not defined in the schema..." reads better without the pointer repeated
         int colon = message.indexOf(": ");
         return (m.getInstanceLocation() + " " + (colon > 0 ? message.substring(colon + 2) : message)).strip();
+    }
+
+    /**
+     * A route template's {@code {{parameter}}} is filled by each templatedRoute, not by the properties: the
+     * checks see a stand-in value ("1": valid wherever a number or a name goes).
+     */
+    private static Map<String, Properties> withTemplateParameters(JsonNode json, Map<String, Properties> profiles) {
+        List<String> names = new ArrayList<>();
+        json.forEach(item -> item.path("routeTemplate").path("parameters").forEach(p -> names.add(p.path("name").asText())));
+        if (names.isEmpty()) {
+            return profiles;
+        }
+        Map<String, Properties> out = new LinkedHashMap<>();
+        profiles.forEach((profile, props) -> {
+            Properties copy = new Properties();
+            copy.putAll(props);
+            names.forEach(n -> copy.setProperty(n, "1"));
+            out.put(profile, copy);
+        });
+        return out;
     }
 
     private static List<Problem> placeholderProblems(String file, String text, Map<String, Properties> profiles) {

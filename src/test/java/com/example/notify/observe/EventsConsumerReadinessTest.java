@@ -58,6 +58,21 @@ class EventsConsumerReadinessTest {
                 });
                 Map<String, Object> details = readiness.call().getDetails();
                 assertThat(details).containsEntry("consumers", 1).containsEntry("assigned-partitions", 4);
+
+                // with a channel stage, its group must have joined too
+                readiness.setChannels("email");
+                assertThat(readiness.call().getState()).isEqualTo(HealthCheck.State.DOWN);
+                assertThat(readiness.call().getMessage()).hasValueSatisfying(m -> assertThat(m).isEqualTo("email stage consumer not subscribed yet"));
+                props.put(ConsumerConfig.GROUP_ID_CONFIG, group + "-email");
+                try (KafkaConsumer<String, String> stage = new KafkaConsumer<>(props)) {
+                    stage.subscribe(List.of(topic));
+                    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                        consumer.poll(Duration.ofMillis(100));
+                        stage.poll(Duration.ofMillis(100));
+                        return readiness.call().getState() == HealthCheck.State.UP;
+                    });
+                    assertThat(readiness.call().getDetails()).containsEntry("email stage.consumers", 1);
+                }
             }
             assertThat(readiness.call().getState()).as("consumer closed").isEqualTo(HealthCheck.State.DOWN);
         }

@@ -92,6 +92,12 @@ public final class TestKafka {
         broker.createTopics(topics, compacted, 4);
     }
 
+    /** Creates the topics with {@code partitions} partitions each, none compacted. */
+    public static void createTopics(List<String> topics, int partitions) {
+        bootstrapServers();
+        broker.createTopics(topics, Set.of(), partitions);
+    }
+
     public static void publish(String topic, String key, byte[] value, Map<String, String> headers) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
         headers.forEach((name, v) -> record.headers().add(new RecordHeader(name, v.getBytes())));

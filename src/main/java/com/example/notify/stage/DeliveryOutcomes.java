@@ -1,0 +1,46 @@
+package com.example.notify.stage;
+
+import org.apache.camel.AggregationStrategy;
+import org.apache.camel.Exchange;
+
+/**
+ * Aggregation strategy of a channel stage's splits: notes on each delivery record whether it reached a
+ * terminal state (delivered, skipped or dead-lettered: the exchange came back without an exception), which
+ * is what {@link DeliveryCommits} commits by. A record whose exchange still failed (its dead letter could not
+ * be published) stays unfinished and is read again. Exceptions stop at the lane: the other lanes go on, and
+ * the batch's outcome is decided by the notes, not by the first exception.
+ */
+public class DeliveryOutcomes implements AggregationStrategy {
+
+    /** Exchange property of a lane's exchange: the delivery record (the consumer's own exchange) it works on. */
+    public static final String RECORD = "notifyDeliveryRecord";
+    /** Exchange property of a delivery record: true once it reached a terminal state. */
+    public static final String FINISHED = "notifyDeliveryFinished";
+
+    private final boolean lane;
+
+    /** {@code lane}: the strategy of the split over lanes, which keeps a lane's failure from failing the batch. */
+    public DeliveryOutcomes(boolean lane) {
+        this.lane = lane;
+    }
+
+    public DeliveryOutcomes() {
+        this(false);
+    }
+
+    @Override
+    public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
+        Exchange record = newExchange.getProperty(RECORD, Exchange.class);
+        if (record != null && newExchange.getException() == null) {
+            record.setProperty(FINISHED, Boolean.TRUE);
+        }
+        if (lane) {
+            newExchange.setException(null);
+        }
+        return oldExchange == null ? newExchange : oldExchange;
+    }
+
+    public static boolean finished(Exchange record) {
+        return Boolean.TRUE.equals(record.getProperty(FINISHED, Boolean.class));
+    }
+}

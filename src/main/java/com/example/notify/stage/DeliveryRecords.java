@@ -1,0 +1,69 @@
+package com.example.notify.stage;
+
+import com.example.notify.contacts.Contact;
+import com.example.notify.event.NotificationEvent;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.HashMap;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+/**
+ * The delivery record between the ingest stage and a channel stage: the event exactly as it was read (value
+ * and headers, so dead letters and replays carry the original) plus headers for what ingest learned on the
+ * way: the channel and, when the recipient was looked up, the contact record (opt-outs and fields, so a
+ * channel never looks it up again).
+ */
+public class DeliveryRecords {
+
+    public static final String CHANNEL = "notify-channel";
+    public static final String CONTACT = "notify-contact";
+    /** Exchange property: when (epoch ms) a batch's lanes stop starting records (notify.stage.batch-time-budget-ms). */
+    public static final String BATCH_DEADLINE = "notifyBatchDeadline";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** The contact ingest found for the event, as a header value; null when the address was inline. */
+    public String contactHeader(NotificationEvent event) throws JsonProcessingException {
+        Contact contact = event.getContact();
+        return contact == null ? null : MAPPER.writeValueAsString(contact.toJson());
+    }
+
+    /** The event of a delivery record with the contact ingest found, as ingest had it. */
+    public NotificationEvent withContact(NotificationEvent event, String contactHeader) throws JsonProcessingException {
+        if (contactHeader == null || contactHeader.isEmpty()) {
+            return event;
+        }
+        return event.withContact(Contact.fromJson(MAPPER.readTree(contactHeader), event.getRecipient().getContactId()));
+    }
+
+    /** When a batch that starts now stops starting records, {@code budgetMs} from now (epoch ms). */
+    public long batchDeadline(long budgetMs) {
+        return System.currentTimeMillis() + budgetMs;
+    }
+
+    /**
+     * Makes a lane's exchange the delivery record it works on (the split hands over the consumer's exchange of
+     * the record as the body): its value and headers, and a reference for {@link DeliveryOutcomes}.
+     */
+    public void open(Exchange lane) {
+        Long deadline = lane.getProperty(BATCH_DEADLINE, Long.class);
+        if (deadline != null && System.currentTimeMillis() > deadline) {
+            // the lane left the rest of its records unfinished: they are read again after this batch's commit,
+            // before the consumer's max.poll.interval.ms runs out and its partitions move to another replica
+            throw new LaneOutOfTimeException();
+        }
+        Exchange record = lane.getMessage().getBody(Exchange.class);
+        Message from = record.getMessage();
+        Message to = lane.getMessage();
+        to.setHeaders(new HashMap<>(from.getHeaders()));
+        to.setBody(from.getBody());
+        lane.setProperty(DeliveryOutcomes.RECORD, record);
+    }
+
+    /** A lane ran out of its batch's time budget; its remaining records stay unfinished. */
+    public static class LaneOutOfTimeException extends RuntimeException {
+        public LaneOutOfTimeException() {
+            super("the batch's time budget is spent; the lane's remaining records are read again", null, false, false);
+        }
+    }
+}

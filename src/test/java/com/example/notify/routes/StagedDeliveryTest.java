@@ -1,0 +1,131 @@
+package com.example.notify.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.example.notify.support.ScriptedSmtpServer;
+import com.example.notify.support.TestKafka;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.test.main.junit5.CamelMainTest;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The channel stage against a real broker and a real SMTP server that takes 150 ms per message: an events topic
+ * of ONE partition still gets many emails in flight at once (concurrency per channel, not per partition), one
+ * recipient's emails arrive in the order they were published, and both stages commit everything they finished.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CamelMainTest(
+        propertyPlaceholderLocations = "file:application.properties",
+        properties = {
+            "notify.kafka.topic.events=staged.events",
+            "notify.kafka.topic.status=staged.status",
+            "notify.kafka.topic.dlq=staged.dlq",
+            "notify.kafka.group-id=staged-test",
+            "notify.idempotency.repository=memoryIdempotency",
+            "notify.smtp.host=127.0.0.1",
+            "notify.smtp.starttls=false",
+            "notify.smtp.starttls-required=false",
+            "notify.smtp.pool-size=8",
+            "notify.email.concurrency=8",
+            "notify.throttle.smtp.per-second=1000"
+        })
+class StagedDeliveryTest {
+
+    static final String EVENTS = "staged.events";
+    static final String DELIVER = "staged.events.deliver.email";
+    static final int OTHERS = 40;
+    static final int ORDERED = 6;
+    static final ScriptedSmtpServer SMTP = ScriptedSmtpServer.plain(60_000);
+    static final AtomicInteger inFlight = new AtomicInteger();
+    static final AtomicInteger maxInFlight = new AtomicInteger();
+    /** Recipients in the order the server saw their messages. */
+    static final List<String> arrivals = new CopyOnWriteArrayList<>();
+
+    static {
+        System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
+        System.setProperty("notify.smtp.port", String.valueOf(SMTP.port()));
+        try {
+            Path templates = Files.createTempDirectory("staged-templates");
+            Files.createDirectories(templates.resolve("staged"));
+            Files.writeString(templates.resolve("staged/subject.ftl"), "${event.id}");
+            Files.writeString(templates.resolve("staged/text.ftl"), "staged ${event.id}");
+            System.setProperty("notify.email.templates-dir", templates.toString());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        TestKafka.createTopics(List.of(EVENTS), 1);
+        TestKafka.createTopics(List.of("staged.status", "staged.dlq"), java.util.Set.of());
+        SMTP.reply(to -> {
+            int now = inFlight.incrementAndGet();
+            maxInFlight.accumulateAndGet(now, Math::max);
+            arrivals.add(to);
+            try {
+                Thread.sleep(150);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inFlight.decrementAndGet();
+            return null;
+        });
+    }
+
+    @AfterAll
+    void stopSmtp() {
+        SMTP.close();
+        System.clearProperty("notify.smtp.port");
+        System.clearProperty("notify.email.templates-dir");
+    }
+
+    private static String event(String id, String address) {
+        return """
+                {"specversion":"1.0","id":"%s","source":"/staged","type":"com.example.staged",
+                 "data":{"recipient":{"email":"%s"},"channels":["email"],"template":"staged"}}
+                """.formatted(id, address);
+    }
+
+    @Test
+    void oneEventPartitionStillDeliversConcurrentlyInRecipientOrderAndCommitsAll() {
+        String run = TestKafka.uniqueName("s");
+        List<String> ordered = new ArrayList<>();
+        for (int i = 0; i < OTHERS + ORDERED; i++) {
+            if (i % 7 == 3 && ordered.size() < ORDERED) {
+                // one recipient (one key), distinct addresses so the server can tell the messages apart
+                String address = "ordered%d-%s@example.com".formatted(ordered.size(), run);
+                ordered.add(address);
+                TestKafka.publish(EVENTS, "the-same-recipient", event(run + "-" + i, address));
+            } else {
+                TestKafka.publish(EVENTS, "recipient-" + i, event(run + "-" + i, "r%d-%s@example.com".formatted(i, run)));
+            }
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> SMTP.accepted.stream().filter(m -> subject(m).startsWith(run)).count()
+                == OTHERS + ORDERED);
+
+        assertThat(maxInFlight.get()).as("emails in flight at once from one events partition").isGreaterThanOrEqualTo(4);
+        assertThat(arrivals.stream().filter(ordered::contains).toList()).as("one recipient's emails in publish order")
+                .containsExactlyElementsOf(ordered);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(TestKafka.committedOffsets("staged-test", EVENTS)).isEqualTo(TestKafka.endOffsets(EVENTS));
+            assertThat(TestKafka.committedOffsets("staged-test-email", DELIVER)).isEqualTo(TestKafka.endOffsets(DELIVER));
+        });
+    }
+
+    private static String subject(byte[] message) {
+        try {
+            return new MimeMessage(jakarta.mail.Session.getInstance(new Properties()), new ByteArrayInputStream(message)).getSubject();
+        } catch (jakarta.mail.MessagingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package com.example.notify.stage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Test;
+
+/** Lanes keep one key's records together and in order; commits stop below the lowest unfinished record. */
+class DeliveryLanesAndCommitsTest {
+
+    final CamelContext context = new DefaultCamelContext();
+    /** Offset committed per partition (the next offset to read, as Kafka stores it). */
+    final Map<Integer, Long> committed = new HashMap<>();
+
+    private Exchange record(int partition, long offset, String key) {
+        Exchange exchange = new DefaultExchange(context);
+        exchange.getMessage().setHeader(KafkaConstants.PARTITION, partition);
+        exchange.getMessage().setHeader(KafkaConstants.OFFSET, offset);
+        exchange.getMessage().setHeader(KafkaConstants.KEY, key);
+        // the commit a camel-kafka record carries, recording what it was asked to commit
+        exchange.getMessage().setHeader(KafkaConstants.MANUAL_COMMIT, (KafkaManualCommit) () -> committed.merge(partition, offset + 1, Math::max));
+        return exchange;
+    }
+
+    @Test
+    void recordsOfOneKeyShareALaneInOffsetOrderAndLanesAreBounded() {
+        List<Exchange> batch = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            batch.add(record(i % 2, i / 2, "k" + (i % 23)));
+        }
+        List<List<Exchange>> lanes = DeliveryLanes.plan(batch, 8);
+        assertThat(lanes).hasSizeLessThanOrEqualTo(8).hasSizeGreaterThan(1);
+        assertThat(lanes.stream().mapToInt(List::size).sum()).isEqualTo(200);
+        for (List<Exchange> lane : lanes) {
+            Map<String, Long> lastOffset = new HashMap<>();
+            for (Exchange r : lane) {
+                String key = r.getMessage().getHeader(KafkaConstants.PARTITION) + "/" + r.getMessage().getHeader(KafkaConstants.KEY);
+                long offset = r.getMessage().getHeader(KafkaConstants.OFFSET, Long.class);
+                assertThat(offset).as("offset order within " + key).isGreaterThan(lastOffset.getOrDefault(key, -1L));
+                lastOffset.put(key, offset);
+            }
+        }
+        // each (partition, key) in exactly one lane
+        Map<String, Integer> laneOf = new HashMap<>();
+        for (int l = 0; l < lanes.size(); l++) {
+            for (Exchange r : lanes.get(l)) {
+                String key = r.getMessage().getHeader(KafkaConstants.PARTITION) + "/" + r.getMessage().getHeader(KafkaConstants.KEY);
+                assertThat(laneOf.putIfAbsent(key, l)).as(key).isIn(null, l);
+            }
+        }
+    }
+
+    @Test
+    void aBatchWithEverythingFinishedCommitsEachPartitionToItsEnd() {
+        List<Exchange> batch = List.of(record(0, 10, "a"), record(1, 5, "b"), record(0, 11, "c"), record(1, 6, "d"));
+        batch.forEach(r -> r.setProperty(DeliveryOutcomes.FINISHED, true));
+        new DeliveryCommits().commit(new ArrayList<>(batch));
+        assertThat(committed).isEqualTo(Map.of(0, 12L, 1, 7L));
+    }
+
+    @Test
+    void anUnfinishedRecordHoldsItsPartitionsCommitBelowItAndFailsTheBatch() {
+        List<Exchange> batch = List.of(record(0, 10, "a"), record(0, 11, "b"), record(0, 12, "c"), record(1, 5, "d"), record(2, 7, "e"));
+        for (Exchange r : batch) {
+            long offset = r.getMessage().getHeader(KafkaConstants.OFFSET, Long.class);
+            int partition = r.getMessage().getHeader(KafkaConstants.PARTITION, Integer.class);
+            if (!(partition == 0 && offset == 11) && partition != 2) {
+                r.setProperty(DeliveryOutcomes.FINISHED, true);
+            }
+        }
+        assertThatThrownBy(() -> new DeliveryCommits().commit(new ArrayList<>(batch)))
+                .isInstanceOf(DeliveryCommits.DeliveryBatchIncompleteException.class).hasMessageContaining("2 of 5");
+        // partition 0: 10 done, 11 not, 12 done -> next read from 11; partition 1 done; partition 2 nothing done
+        assertThat(committed).isEqualTo(Map.of(0, 11L, 1, 6L));
+    }
+
+    @Test
+    void outcomesMarkOnlyRecordsThatCameBackWithoutAnException() {
+        Exchange done = record(0, 1, "a");
+        Exchange failed = record(0, 2, "b");
+        Exchange laneDone = new DefaultExchange(context);
+        laneDone.setProperty(DeliveryOutcomes.RECORD, done);
+        Exchange laneFailed = new DefaultExchange(context);
+        laneFailed.setProperty(DeliveryOutcomes.RECORD, failed);
+        laneFailed.setException(new IllegalStateException("dead letter not published"));
+        DeliveryOutcomes records = new DeliveryOutcomes();
+        Exchange result = records.aggregate(null, laneDone);
+        records.aggregate(result, laneFailed);
+        assertThat(DeliveryOutcomes.finished(done)).isTrue();
+        assertThat(DeliveryOutcomes.finished(failed)).isFalse();
+        assertThat(laneFailed.getException()).as("a record's failure ends its lane").isNotNull();
+        new DeliveryOutcomes(true).aggregate(null, laneFailed);
+        assertThat(laneFailed.getException()).as("but not the other lanes or the batch").isNull();
+    }
+}
