@@ -4,11 +4,16 @@ import static com.example.notify.support.EventSamples.event;
 import static com.example.notify.support.EventSamples.header;
 import static com.example.notify.support.EventSamples.isStatusFor;
 import static com.example.notify.support.EventSamples.statusData;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.example.notify.support.TestKafka;
 import com.example.notify.support.TestPardot;
 import com.example.notify.support.TestSmtp;
+import com.github.tomakehurst.wiremock.matching.RequestPattern;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -202,13 +207,30 @@ class ConsumeEventsRouteTest {
         String id = UUID.randomUUID().toString();
         String data = """
                 {"recipient":{"contactId":"c-44"},"channels":["pardot"],"template":"account-created"}""";
+        // what must reach Pardot: contact c-44 of examples/contacts.json, as the event names only the contact
+        RequestPattern upsertOfSam = postRequestedFor(urlEqualTo(TestPardot.UPSERT_PATH))
+                .withRequestBody(matchingJsonPath("$.matchEmail", equalTo("sam.sample@example.com")))
+                .withRequestBody(matchingJsonPath("$.prospect.email", equalTo("sam.sample@example.com")))
+                .withRequestBody(matchingJsonPath("$.prospect.firstName", equalTo("Sam")))
+                .withRequestBody(matchingJsonPath("$.prospect.lastName", equalTo("Sample")))
+                .withRequestBody(matchingJsonPath("$.prospect.company", equalTo("Example Ltd")))
+                .build();
+        int before = TestPardot.server().countRequestsMatching(upsertOfSam).getCount();
         TestKafka.publish(EVENTS, "c-44", data.getBytes(), Map.of(
                 "ce_specversion", "1.0", "ce_id", id, "ce_source", "/accounts",
                 "ce_type", "com.example.account.created", "content-type", "application/json"));
 
         ConsumerRecord<String, byte[]> status = single(statusesFor(id, 1));
         assertThat(statusData(status).path("channel").asText()).isEqualTo("pardot");
-        assertThat(statusData(status).path("eventType").asText()).isEqualTo("com.example.account.created");
+        assertThat(statusData(status).path("status").asText()).isEqualTo("delivered");
+        assertThat(statusData(status).path("reason").asText("")).isEmpty();
+        assertThat(statusData(status).path("provider").asText()).isEqualTo("pardot");
+        assertThat(statusData(status).path("eventSource").asText()).as("from ce_source").isEqualTo("/accounts");
+        assertThat(statusData(status).path("eventType").asText()).as("from ce_type").isEqualTo("com.example.account.created");
+        Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(TestPardot.server().countRequestsMatching(upsertOfSam).getCount())
+                .as("one upsert of the contact's address and fields").isEqualTo(before + 1));
+        assertThat(deadLettersFor(id, 0)).isEmpty();
+        assertAllOffsetsCommitted();
     }
 
     @Test

@@ -115,9 +115,25 @@ public final class TestKafka {
     /**
      * Reads the topic from the beginning until {@code expected} records match {@code filter} or the timeout
      * passes, then keeps reading for {@code settle} to catch records that should not be there.
+     *
+     * <p>With {@code expected} 0 (asserting that nothing matches) it reads for the whole {@code timeout}, which
+     * must therefore cover the time an unwanted record would take to appear, and fails unless it read at
+     * least every record the topic held when the read began: an empty result must mean "looked, none there",
+     * never "did not look". The timeout must be positive (a zero one would never poll); {@code settle} may be 0.
      */
     public static List<ConsumerRecord<String, byte[]>> read(String topic, Predicate<ConsumerRecord<String, byte[]>> filter,
                                                             int expected, Duration timeout, Duration settle) {
+        if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must be positive, was " + timeout
+                    + ": a read that never polls returns an empty list whatever is on " + topic
+                    + ", so asserting on it proves nothing");
+        }
+        if (settle == null || settle.isNegative()) {
+            throw new IllegalArgumentException("settle must be zero or positive, was " + settle);
+        }
+        if (expected < 0) {
+            throw new IllegalArgumentException("expected must be zero or positive, was " + expected);
+        }
         Map<String, Object> config = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
@@ -129,6 +145,7 @@ public final class TestKafka {
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> endAtStart = consumer.endOffsets(partitions, Duration.ofSeconds(30));
             long deadline = System.nanoTime() + timeout.toNanos();
             long settleUntil = Long.MAX_VALUE;
             while (System.nanoTime() < Math.min(deadline, settleUntil)) {
@@ -137,8 +154,18 @@ public final class TestKafka {
                         matched.add(record);
                     }
                 }
-                if (matched.size() >= expected && settleUntil == Long.MAX_VALUE) {
+                if (expected > 0 && matched.size() >= expected && settleUntil == Long.MAX_VALUE) {
                     settleUntil = System.nanoTime() + settle.toNanos();
+                }
+            }
+            if (expected == 0) {
+                for (Map.Entry<TopicPartition, Long> end : endAtStart.entrySet()) {
+                    long position = consumer.position(end.getKey(), Duration.ofSeconds(10));
+                    if (position < end.getValue()) {
+                        throw new IllegalStateException("read of " + end.getKey() + " stopped at offset " + position
+                                + " before the end it had when the read began (" + end.getValue() + ") within " + timeout
+                                + ": finding nothing there would prove nothing");
+                    }
                 }
             }
         }
