@@ -36,7 +36,9 @@ public class DeadLetterHeaders {
             in.setHeader(PREFIX + "endpoint", URISupport.sanitizeUri(endpoint));
         }
         Integer redeliveries = exchange.getProperty(RedeliveryCounter.PROPERTY, Integer.class);
-        in.setHeader(PREFIX + "attempts", String.valueOf(redeliveries == null ? 1 : redeliveries + 1));
+        // attempts of earlier rounds on the retry tiers (header notify-attempts) count too
+        long earlier = parseOr(in.getHeader("notify-attempts", String.class), 0);
+        in.setHeader(PREFIX + "attempts", String.valueOf(earlier + (redeliveries == null ? 1 : redeliveries + 1)));
         setIfPresent(exchange, PREFIX + "original-topic", in.getHeader(KafkaConstants.TOPIC, String.class));
         setIfPresent(exchange, PREFIX + "original-partition", in.getHeader(KafkaConstants.PARTITION, String.class));
         setIfPresent(exchange, PREFIX + "original-offset", in.getHeader(KafkaConstants.OFFSET, String.class));
@@ -59,6 +61,11 @@ public class DeadLetterHeaders {
         return RETRIES_EXHAUSTED;
     }
 
+    /** The reason of the failure an exchange caught, as {@link #transientReasonOf} names it. */
+    public String transientReason(Exchange exchange) {
+        return transientReasonOf(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
+    }
+
     /** Reason for a failed attempt that will be retried: the classified reason, else the exception's name. */
     static String transientReasonOf(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -67,6 +74,14 @@ public class DeadLetterHeaders {
             }
         }
         return failure == null ? "unknown" : failure.getClass().getSimpleName();
+    }
+
+    private static long parseOr(String value, long fallback) {
+        try {
+            return value == null ? fallback : Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
     }
 
     private static void setIfPresent(Exchange exchange, String header, String value) {

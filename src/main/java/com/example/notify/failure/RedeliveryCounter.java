@@ -24,7 +24,15 @@ public class RedeliveryCounter extends CamelContextBean implements Processor {
         Integer redelivery = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
         exchange.setProperty(PROPERTY, redelivery);
         if (statusUri != null && !statusUri.isBlank() && redelivery != null) {
-            publishFailedAttempt(exchange, redelivery);
+            // numbered across the rounds on the retry tiers: attempts before this round come with the record
+            String earlier = exchange.getMessage().getHeader("notify-attempts", String.class);
+            int before = 0;
+            try {
+                before = earlier == null ? 0 : Integer.parseInt(earlier.strip());
+            } catch (NumberFormatException e) {
+                // not ours: count from this round
+            }
+            publishFailedAttempt(exchange, before + redelivery);
         }
     }
 

@@ -426,9 +426,11 @@ class FaultInjectionIT {
             // every 50th valid event goes to an address the server rejects for good once the 5xx phase begins
             recipient = i -> "{\"email\":\"%s%d@example.com\"}".formatted(i % 50 == 7 ? "reject" : "f", i);
             java.util.concurrent.atomic.AtomicInteger attempts4xx = new java.util.concurrent.atomic.AtomicInteger();
+            Map<String, Integer> attempts4xxPerRecipient = new java.util.concurrent.ConcurrentHashMap<>();
             java.util.concurrent.atomic.AtomicInteger drops = new java.util.concurrent.atomic.AtomicInteger();
             smtp.reply(to -> {
                 attempts4xx.incrementAndGet();
+                attempts4xxPerRecipient.merge(to, 1, Integer::sum);
                 return new RejectException(451, "4.3.0 try again later");
             });
             List<String> valid = publish();
@@ -442,6 +444,7 @@ class FaultInjectionIT {
             waitFor("a first SMTP attempt", () -> attempts4xx.get() > 0, Duration.ofSeconds(60), () -> "none yet");
             Thread.sleep(8_000);
             int during4xx = attempts4xx.get();
+            int most4xxPerRecipient = attempts4xxPerRecipient.values().stream().mapToInt(Integer::intValue).max().orElse(0);
             long pendingAfter4xx = pending(valid, mailed());
             smtp.reply(to -> to.startsWith("reject") ? new RejectException(550, "5.1.1 no such user") : null);
             waitForMailed(valid.size() / 2, Duration.ofSeconds(120));
@@ -462,16 +465,17 @@ class FaultInjectionIT {
             // were still waiting after each
             boolean hitPending = during4xx > 0 && drops.get() > 0 && pendingAfter4xx > 0 && pendingAfterDrops > 0;
             report("smtp 4xx 8 s, 5xx, 421+drop", f, hitPending,
-                    "rejected=%d rejected-dead-letters=%d attempts-during-4xx=%d dropped=%d pending-after-4xx=%d pending-after-drops=%d"
-                    .formatted(rejected.size(), rejectedDead.size(), during4xx, drops.get(), pendingAfter4xx, pendingAfterDrops));
+                    ("rejected=%d rejected-dead-letters=%d attempts-during-4xx=%d (most per recipient %d) dropped=%d pending-after-4xx=%d "
+                    + "pending-after-drops=%d").formatted(rejected.size(), rejectedDead.size(), during4xx, most4xxPerRecipient, drops.get(),
+                    pendingAfter4xx, pendingAfterDrops));
             assertAccounted(f, rejected.size(), hitPending);
             assertThat(Set.copyOf(mailed())).as("everything not rejected for good is delivered after retries")
                     .containsAll(valid.stream().filter(id -> !rejected.contains(id)).toList());
             assertThat(rejectedDead).as("each 5xx dead-lettered exactly once").hasSize(rejected.size());
             assertThat(rejectedDead).allMatch(r -> "smtp-recipient-rejected".equals(EventSamples.header(r, "notify-dlq-reason")));
-            // each lane holds one record back with backoff (0.5, 1, 2, 4 s ...): a handful of attempts per lane in the
-            // 8 s, not a spin
-            assertThat(during4xx).as("attempts while the server answered 4xx").isLessThanOrEqualTo(5 * CONCURRENCY);
+            // a delivery gets its quick attempts in place (3), then waits on the 30 s retry tier: in the 8 s of 4xx no
+            // recipient is tried more often than that, however many deliveries the lanes went through
+            assertThat(most4xxPerRecipient).as("attempts per recipient while the server answered 4xx").isBetween(1, 3);
         }
     }
 

@@ -2,6 +2,7 @@ package com.example.notify.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.example.notify.support.EventSamples;
 import com.example.notify.support.ScriptedSmtpServer;
 import com.example.notify.support.TestKafka;
 import jakarta.mail.internet.MimeMessage;
@@ -39,7 +40,10 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.starttls-required=false",
             "notify.smtp.pool-size=8",
             "notify.email.concurrency=8",
-            "notify.throttle.smtp.per-second=1000"
+            "notify.throttle.smtp.per-second=1000",
+            "notify.retry.channel.initial-delay-ms=100",
+            "notify.retry.tiers=1s,2s",
+            "notify.email.retry-horizon=8s"
         })
 class StagedDeliveryTest {
 
@@ -52,6 +56,9 @@ class StagedDeliveryTest {
     static final AtomicInteger maxInFlight = new AtomicInteger();
     /** Recipients in the order the server saw their messages. */
     static final List<String> arrivals = new CopyOnWriteArrayList<>();
+    /** Until when (epoch ms) the server answers 451 to flaky* recipients; hopeless* always get 451. */
+    static volatile long flakyUntil;
+    static final java.util.Map<String, Integer> attemptsFor = new java.util.concurrent.ConcurrentHashMap<>();
 
     static {
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
@@ -68,6 +75,10 @@ class StagedDeliveryTest {
         TestKafka.createTopics(List.of(EVENTS), 1);
         TestKafka.createTopics(List.of("staged.status", "staged.dlq"), java.util.Set.of());
         SMTP.reply(to -> {
+            if (to.startsWith("hopeless") || (to.startsWith("flaky") && System.currentTimeMillis() < flakyUntil)) {
+                attemptsFor.merge(to, 1, Integer::sum);
+                return new org.subethamail.smtp.RejectException(451, "4.3.0 try again later");
+            }
             int now = inFlight.incrementAndGet();
             maxInFlight.accumulateAndGet(now, Math::max);
             arrivals.add(to);
@@ -119,6 +130,39 @@ class StagedDeliveryTest {
             assertThat(TestKafka.committedOffsets("staged-test", EVENTS)).isEqualTo(TestKafka.endOffsets(EVENTS));
             assertThat(TestKafka.committedOffsets("staged-test-email", DELIVER)).isEqualTo(TestKafka.endOffsets(DELIVER));
         });
+    }
+
+    @Test
+    void aTransientFailureWaitsOnTheRetryTiersWhileOthersFlowAndPastTheHorizonIsDeadLettered() {
+        String run = TestKafka.uniqueName("t");
+        String flaky = "flaky-" + run + "@example.com";
+        String hopeless = "hopeless-" + run + "@example.com";
+        flakyUntil = System.currentTimeMillis() + 5_000;
+        TestKafka.publish(EVENTS, flaky, event(run + "-flaky", flaky));
+        TestKafka.publish(EVENTS, hopeless, event(run + "-hopeless", hopeless));
+        for (int i = 0; i < 10; i++) {
+            TestKafka.publish(EVENTS, "other-" + i, event(run + "-" + i, "other%d-%s@example.com".formatted(i, run)));
+        }
+        // the others go out at once, not behind the failing ones (same partition: the topic has one)
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> SMTP.accepted.stream().filter(m -> subject(m).startsWith(run + "-")
+                && !subject(m).endsWith("flaky")).count() == 10);
+        assertThat(System.currentTimeMillis()).as("the others did not wait for the flaky recipient").isLessThan(flakyUntil);
+
+        // the flaky one: failed (waiting on a tier), then delivered once the server takes it, never dead-lettered
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> SMTP.accepted.stream().anyMatch(m -> subject(m).equals(run + "-flaky")));
+        List<String> flakyStatuses = TestKafka.read("staged.status", r -> EventSamples.isStatusFor(r, run + "-flaky"), 2,
+                Duration.ofSeconds(30), Duration.ofSeconds(1)).stream().map(r -> EventSamples.statusData(r).path("status").asText()).toList();
+        assertThat(flakyStatuses).contains("failed", "delivered").doesNotContain("dead-lettered");
+
+        // the hopeless one: tiers until the next attempt would fall past the 8 s horizon, then a dead letter
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> dead = TestKafka.read("staged.dlq",
+                r -> (run + "-hopeless").equals(EventSamples.header(r, "notify-dlq-event-id")), 1, Duration.ofSeconds(60), Duration.ofSeconds(2));
+        assertThat(dead).hasSize(1);
+        assertThat(EventSamples.header(dead.get(0), "notify-dlq-reason")).startsWith("smtp-");
+        int attempts = Integer.parseInt(EventSamples.header(dead.get(0), "notify-dlq-attempts"));
+        assertThat(attempts).as("attempts across the tiers").isGreaterThan(3).isEqualTo(attemptsFor.get(hopeless));
+        assertThat(TestKafka.read("staged.dlq", r -> (run + "-flaky").equals(EventSamples.header(r, "notify-dlq-event-id")), 1,
+                Duration.ofSeconds(2), Duration.ZERO)).isEmpty();
     }
 
     private static String subject(byte[] message) {

@@ -108,6 +108,17 @@ public final class TestKafka {
         }
     }
 
+    /** Publishes to one partition (for tests of partition-level behaviour). */
+    public static void publish(String topic, int partition, String key, String value, Map<String, String> headers) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, partition, key, value.getBytes());
+        headers.forEach((name, v) -> record.headers().add(new RecordHeader(name, v.getBytes())));
+        try {
+            producer.send(record).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static void publish(String topic, String key, String value) {
         publish(topic, key, value.getBytes(), Map.of());
     }

@@ -22,10 +22,12 @@ public final class TestSmtp {
 
     public static synchronized GreenMail server() {
         if (greenMail == null) {
-            greenMail = new GreenMail(new ServerSetup[] {
-                new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort(),
-                new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTPS).dynamicPort()
-            }).withConfiguration(GreenMailConfiguration.aConfig().withUser("notify@example.com", USER, PASSWORD));
+            ServerSetup smtp = new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort();
+            ServerSetup smtps = new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTPS).dynamicPort();
+            // GreenMail's 2 s start-up timeout failed tests on the loaded 2-core machine
+            smtp.setServerStartupTimeout(30_000);
+            smtps.setServerStartupTimeout(30_000);
+            greenMail = new GreenMail(new ServerSetup[] {smtp, smtps}).withConfiguration(GreenMailConfiguration.aConfig().withUser("notify@example.com", USER, PASSWORD));
             greenMail.start();
             Runtime.getRuntime().addShutdownHook(new Thread(greenMail::stop));
         }

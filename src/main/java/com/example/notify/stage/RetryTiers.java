@@ -1,0 +1,135 @@
+package com.example.notify.stage;
+
+import com.example.notify.failure.PermanentFailureException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+import org.apache.camel.Exchange;
+
+/**
+ * Non-blocking retries of the channel stages: a delivery that failed transiently (after its few in-place
+ * attempts) waits on a retry tier topic, one per delay (30 s, 2 min, 10 min, 1 h by default; the last tier
+ * repeats), and the {@link RetryTierForwarder} puts it back on its channel's topic when it is due. The
+ * channel's partition keeps flowing meanwhile. Delays carry ±20 % jitter so a batch that failed together does
+ * not come back together. Past the channel's retry horizon (counted from the first failure), or for a
+ * permanent failure, the delivery is dead-lettered instead.
+ */
+public class RetryTiers {
+
+    /** Record headers of a delivery record that waits or waited on a tier. */
+    public static final String ATTEMPTS = "notify-attempts";
+    /** How many tiers the delivery went through: picks the next one. */
+    public static final String ROUNDS = "notify-retry-rounds";
+    public static final String FIRST_FAILURE = "notify-retry-first-failure";
+    public static final String DUE = "notify-retry-due";
+    public static final String TARGET = "notify-retry-target";
+    /** Exchange property: the tier topic chosen for this delivery. */
+    public static final String TOPIC = "notifyRetryTopic";
+
+    private final List<String> labels = new ArrayList<>();
+    private final List<Long> delaysMs = new ArrayList<>();
+    private String topicPrefix;
+    private LongSupplier clock = System::currentTimeMillis;
+
+    /** Tier delays, comma-separated, in order: {@code 30s,2m,10m,1h}. */
+    public void setTiers(String tiers) {
+        labels.clear();
+        delaysMs.clear();
+        for (String tier : tiers.split(",")) {
+            String label = tier.strip();
+            if (!label.isEmpty()) {
+                labels.add(label);
+                delaysMs.add(durationMs(label));
+            }
+        }
+        if (labels.isEmpty()) {
+            throw new IllegalArgumentException("notify.retry.tiers names no tier");
+        }
+    }
+
+    /** Tier topics are {@code <prefix><label>}, e.g. notifications.events.retry.30s. */
+    public void setTopicPrefix(String topicPrefix) {
+        this.topicPrefix = topicPrefix;
+    }
+
+    void setClock(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** Every tier topic, for the forwarder. */
+    public List<String> topics() {
+        return labels.stream().map(l -> topicPrefix + l).toList();
+    }
+
+    /**
+     * Decides what becomes of a delivery whose attempts failed: it goes to a tier (headers set, and the tier's
+     * topic in property {@link #TOPIC}) or, when {@link #TOPIC} is left unset, is to be dead-lettered: a
+     * permanent failure, or the next attempt would fall past the horizon. A bean step, not a predicate: Camel
+     * evaluates a bean predicate on a copy of the exchange, and the headers must stay on the record.
+     *
+     * @param horizon how long after the first failure a delivery may still be tried, e.g. {@code 24h}
+     * @param target  the channel's delivery topic, where the forwarder puts it back
+     */
+    public void schedule(Exchange exchange, String horizon, String target) {
+        exchange.removeProperty(TOPIC);
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PermanentFailureException) {
+                return;
+            }
+        }
+        Integer redeliveries = exchange.getProperty(com.example.notify.failure.RedeliveryCounter.PROPERTY, Integer.class);
+        int attempts = redeliveries == null ? 1 : redeliveries + 1;
+        var message = exchange.getMessage();
+        long now = clock.getAsLong();
+        long firstFailure = longHeader(message.getHeader(FIRST_FAILURE), now);
+        int tier = (int) Math.min(longHeader(message.getHeader(ROUNDS), 0), labels.size() - 1);
+        long delay = jittered(delaysMs.get(tier));
+        if (now + delay > firstFailure + durationMs(horizon)) {
+            return;
+        }
+        message.setHeader(FIRST_FAILURE, String.valueOf(firstFailure));
+        message.setHeader(DUE, String.valueOf(now + delay));
+        message.setHeader(TARGET, target);
+        message.setHeader(ATTEMPTS, String.valueOf(longHeader(message.getHeader(ATTEMPTS), 0) + attempts));
+        message.setHeader(ROUNDS, String.valueOf(longHeader(message.getHeader(ROUNDS), 0) + 1));
+        exchange.setProperty(TOPIC, topicPrefix + labels.get(tier));
+    }
+
+    private static long jittered(long delayMs) {
+        return Math.round(delayMs * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+    }
+
+    static long longHeader(Object value, long fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value instanceof byte[] bytes ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8) : value.toString());
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    /** {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 7d}. */
+    static long durationMs(String text) {
+        String t = text.strip().toLowerCase(java.util.Locale.ROOT);
+        try {
+            if (t.endsWith("ms")) {
+                return Long.parseLong(t.substring(0, t.length() - 2));
+            }
+            long n = Long.parseLong(t.substring(0, t.length() - 1));
+            return switch (t.charAt(t.length() - 1)) {
+                case 's' -> Duration.ofSeconds(n).toMillis();
+                case 'm' -> Duration.ofMinutes(n).toMillis();
+                case 'h' -> Duration.ofHours(n).toMillis();
+                case 'd' -> Duration.ofDays(n).toMillis();
+                default -> throw new IllegalArgumentException("not a duration: " + text);
+            };
+        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("not a duration (e.g. 30s, 2m, 1h, 7d): " + text);
+        }
+    }
+}

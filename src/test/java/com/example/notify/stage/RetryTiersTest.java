@@ -1,0 +1,74 @@
+package com.example.notify.stage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.example.notify.failure.PermanentFailureException;
+import com.example.notify.failure.RedeliveryCounter;
+import com.example.notify.failure.TransientFailureException;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Test;
+
+/** Which tier a failed delivery waits on, for how long, and when it is dead-lettered instead. */
+class RetryTiersTest {
+
+    long now = 1_000_000_000L;
+    final RetryTiers tiers = new RetryTiers();
+
+    RetryTiersTest() {
+        tiers.setTiers("30s,2m,10m");
+        tiers.setTopicPrefix("n.retry.");
+        tiers.setClock(() -> now);
+    }
+
+    private Exchange failed(Exception failure, Integer redeliveries) {
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
+        exchange.setProperty(RedeliveryCounter.PROPERTY, redeliveries);
+        return exchange;
+    }
+
+    private boolean scheduled(Exchange exchange, String horizon, String target) {
+        tiers.schedule(exchange, horizon, target);
+        return exchange.getProperty(RetryTiers.TOPIC) != null;
+    }
+
+    @Test
+    void tiersFollowEachOtherWithJitterAndTheLastRepeats() {
+        Exchange exchange = failed(new TransientFailureException("smtp-connection-failed: refused"), 2);
+        String[] expected = {"n.retry.30s", "n.retry.2m", "n.retry.10m", "n.retry.10m"};
+        long[] delays = {30_000, 120_000, 600_000, 600_000};
+        for (int round = 0; round < expected.length; round++) {
+            assertThat(scheduled(exchange, "24h", "n.deliver.email")).isTrue();
+            assertThat(exchange.getProperty(RetryTiers.TOPIC)).isEqualTo(expected[round]);
+            long due = Long.parseLong(exchange.getMessage().getHeader(RetryTiers.DUE, String.class));
+            assertThat(due - now).isBetween((long) (delays[round] * 0.8), (long) (delays[round] * 1.2));
+            now = due;
+        }
+        assertThat(exchange.getMessage().getHeader(RetryTiers.TARGET)).isEqualTo("n.deliver.email");
+        assertThat(exchange.getMessage().getHeader(RetryTiers.ATTEMPTS)).as("3 attempts per round").isEqualTo("12");
+        assertThat(exchange.getMessage().getHeader(RetryTiers.FIRST_FAILURE)).isEqualTo("1000000000");
+    }
+
+    @Test
+    void pastTheHorizonOrPermanentIsDeadLettered() {
+        Exchange exchange = failed(new TransientFailureException("smtp-connection-failed: refused"), null);
+        assertThat(scheduled(exchange, "5m", "t")).as("30 s tier within 5 min").isTrue();
+        now += 40_000;
+        assertThat(scheduled(exchange, "5m", "t")).as("2 min tier within 5 min of the first failure").isTrue();
+        now += 130_000;
+        assertThat(scheduled(exchange, "5m", "t")).as("10 min tier would end past the horizon").isFalse();
+        assertThat(scheduled(failed(new PermanentFailureException("smtp-recipient-rejected: 550"), 0), "24h", "t")).isFalse();
+        assertThat(scheduled(failed(new TransientFailureException("x: y"), 0), "0s", "t")).as("horizon 0: no tier").isFalse();
+    }
+
+    @Test
+    void durationsAreReadOrRefused() {
+        assertThat(RetryTiers.durationMs("500ms")).isEqualTo(500);
+        assertThat(RetryTiers.durationMs("7d")).isEqualTo(604_800_000L);
+        assertThatThrownBy(() -> RetryTiers.durationMs("soon")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> tiers.setTiers(" , ")).isInstanceOf(IllegalArgumentException.class);
+    }
+}
