@@ -95,10 +95,15 @@ public class DeadLetterReplay extends CamelContextBean {
         return report.toString();
     }
 
+    /** Headers the stages write on delivery records (see routes/route-by-channel and retry-deliveries). */
+    static final java.util.regex.Pattern STAGE_HEADERS = java.util.regex.Pattern.compile("notify-(channel|contact|attempts|retry-.*)");
+
     private void publish(ConsumerRecord<byte[], byte[]> record, String location) {
         Map<String, Object> headers = new HashMap<>();
         for (Header h : record.headers()) {
-            if (!h.key().startsWith(DeadLetterHeaders.PREFIX)) {
+            // a replay starts over at ingest: no dead-letter details, and none of the channel stages' own headers
+            // (channel, contact, attempts, retry tier), or a new failure would count the old attempts
+            if (!h.key().startsWith(DeadLetterHeaders.PREFIX) && !STAGE_HEADERS.matcher(h.key()).matches()) {
                 headers.put(h.key(), h.value());
             }
         }

@@ -1,50 +1,62 @@
 package com.example.notify.stage;
 
-import java.util.Comparator;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommit;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 
 /**
- * Commits a channel stage's batch once its lanes are done: per partition, up to (not including) the lowest
- * record that did not reach a terminal state. Runs on the consumer's poll thread, after the parallel lanes
- * joined, so the Kafka consumer is never used from two threads. When a record is unfinished the batch fails
- * after the commit: the consumer (breakOnFirstError) reconnects and reads again from the committed offsets,
- * i.e. from that record; records after it that were finished come back too and are skipped by the channel's
- * (event, channel) idempotency.
+ * Commits a channel stage's batch once its lanes are done: per partition, the offset of the lowest record that
+ * did not reach a terminal state (or the end of the batch), all partitions in one {@code commitSync}. Runs on
+ * the consumer's poll thread, after the parallel lanes joined, so the Kafka consumer is never used from two
+ * threads. Every partition of the batch gets a committed offset, even one whose first record is unfinished:
+ * camel-kafka resumes a paused consumer by seeking to the committed offsets and would skip a partition that has
+ * none. When a record is unfinished the batch then fails: the consumer (breakOnFirstError) reads again from the
+ * committed offsets, or, while the channel is paused, after it resumes; records after it that were finished
+ * come back too and are skipped by the channel's (event, channel) idempotency.
  */
 public class DeliveryCommits {
 
     public void commit(List<Exchange> batch) {
-        Map<Integer, List<Exchange>> byPartition = batch.stream().collect(Collectors.groupingBy(
-                r -> r.getMessage().getHeader(KafkaConstants.PARTITION, Integer.class), TreeMap::new, Collectors.toList()));
-        int unfinished = 0;
-        for (List<Exchange> records : byPartition.values()) {
-            records.sort(Comparator.comparingLong(r -> r.getMessage().getHeader(KafkaConstants.OFFSET, Long.class)));
-            Exchange lastDone = null;
-            for (Exchange record : records) {
-                if (!DeliveryOutcomes.finished(record)) {
-                    break;
-                }
-                lastDone = record;
-            }
-            if (lastDone != null) {
-                lastDone.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class).commit();
-            }
-            unfinished += (int) records.stream().filter(r -> !DeliveryOutcomes.finished(r)).count();
+        if (batch.isEmpty()) {
+            return;
         }
+        Map<TopicPartition, OffsetAndMetadata> offsets = offsets(batch);
+        DefaultKafkaManualCommit any = batch.get(0).getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, DefaultKafkaManualCommit.class);
+        any.getConsumer().commitSync(offsets, Duration.ofMillis(any.getCommitTimeout()));
+        long unfinished = batch.stream().filter(r -> !DeliveryOutcomes.finished(r)).count();
         if (unfinished > 0) {
             throw new DeliveryBatchIncompleteException(unfinished, batch.size());
         }
     }
 
+    /** Per partition of the batch: where reading resumes, i.e. its lowest unfinished record, else past its last. */
+    static Map<TopicPartition, OffsetAndMetadata> offsets(List<Exchange> batch) {
+        Map<TopicPartition, Long> firstUnfinished = new HashMap<>();
+        Map<TopicPartition, Long> end = new HashMap<>();
+        for (Exchange record : batch) {
+            var message = record.getMessage();
+            TopicPartition tp = new TopicPartition(message.getHeader(KafkaConstants.TOPIC, String.class),
+                    message.getHeader(KafkaConstants.PARTITION, Integer.class));
+            long offset = message.getHeader(KafkaConstants.OFFSET, Long.class);
+            end.merge(tp, offset + 1, Math::max);
+            if (!DeliveryOutcomes.finished(record)) {
+                firstUnfinished.merge(tp, offset, Math::min);
+            }
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        end.forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(firstUnfinished.getOrDefault(tp, next))));
+        return offsets;
+    }
+
     /** Some records of a batch did not reach a terminal state: they are read again from the committed offset. */
     public static class DeliveryBatchIncompleteException extends RuntimeException {
-        public DeliveryBatchIncompleteException(int unfinished, int size) {
+        public DeliveryBatchIncompleteException(long unfinished, int size) {
             super(unfinished + " of " + size + " delivery records not finished; reading again from the lowest of them");
         }
     }

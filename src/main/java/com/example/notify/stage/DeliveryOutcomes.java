@@ -30,12 +30,16 @@ public class DeliveryOutcomes implements AggregationStrategy {
 
     @Override
     public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
+        if (lane) {
+            // a lane's exchange carries the properties of its records' exchanges (the split copies its result
+            // back), the first record among them: marking here would mark a record that never ran. Only the
+            // record-level split marks; the lane level keeps one lane's failure from failing the batch.
+            newExchange.setException(null);
+            return oldExchange == null ? newExchange : oldExchange;
+        }
         Exchange record = newExchange.getProperty(RECORD, Exchange.class);
         if (record != null && newExchange.getException() == null) {
             record.setProperty(FINISHED, Boolean.TRUE);
-        }
-        if (lane) {
-            newExchange.setException(null);
         }
         return oldExchange == null ? newExchange : oldExchange;
     }

@@ -61,7 +61,7 @@ class ConsumeEventsRouteTest {
     static final String STATUS = "spine.status";
     static final String DLQ = "spine.dlq";
     static final String GROUP = "spine-test";
-    static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = Duration.ofSeconds(60); // an upper bound: the first test also waits for every stage's group to join
     static final Duration SETTLE = Duration.ofSeconds(2);
 
     static {

@@ -68,7 +68,7 @@ class ContactsRouteTest {
     static final String STATUS = "contacts.status";
     static final String DLQ = "contacts.dlq";
     static final String SUPPRESSIONS = "contacts.suppressions";
-    static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = Duration.ofSeconds(60); // an upper bound: the first test also waits for every stage's group to join
     static final Duration SETTLE = Duration.ofSeconds(1);
     static final WireMockServer API = new WireMockServer(options().dynamicPort());
 

@@ -58,7 +58,7 @@ class EmailRouteTest {
     static final String EVENTS = "email.events";
     static final String STATUS = "email.status";
     static final String DLQ = "email.dlq";
-    static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = Duration.ofSeconds(60); // an upper bound: the first test also waits for every stage's group to join
     static final Duration SETTLE = Duration.ofSeconds(1);
 
     static {

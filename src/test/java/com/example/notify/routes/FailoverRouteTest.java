@@ -42,12 +42,14 @@ import org.subethamail.smtp.RejectException;
             "notify.smtp.starttls-required=false",
             "notify.ses.access-key-id=test",
             "notify.ses.secret-access-key=test",
-            "notify.retry.max-redeliveries=0"
+            "notify.retry.max-redeliveries=0",
+            "notify.retry.channel.in-place-redeliveries=0",
+            "notify.email.retry-horizon=0s"
         })
 class FailoverRouteTest {
 
     static final ScriptedSmtpServer SMTP = ScriptedSmtpServer.plain(60_000);
-    static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = Duration.ofSeconds(60); // an upper bound: the first test also waits for every stage's group to join
     static final AtomicCounter SMTP_ATTEMPTS = new AtomicCounter();
 
     static final class AtomicCounter extends java.util.concurrent.atomic.AtomicInteger {

@@ -88,7 +88,7 @@ class PardotRouteTest {
     static final String EVENTS = "pardot.events";
     static final String STATUS = "pardot.status";
     static final String DLQ = "pardot.dlq";
-    static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = Duration.ofSeconds(60); // an upper bound: the first test also waits for every stage's group to join
     static final Duration SETTLE = Duration.ofMillis(700);
     static final WireMockServer PARDOT = TestPardot.server();
     static final StringWriter LOG = new StringWriter();

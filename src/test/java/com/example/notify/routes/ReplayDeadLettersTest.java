@@ -49,6 +49,10 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.starttls-required=false",
             "notify.retry.max-redeliveries=1",
             "notify.retry.initial-delay-ms=50",
+            "notify.retry.channel.in-place-redeliveries=1",
+            "notify.retry.channel.initial-delay-ms=50",
+            "notify.webhook.retry-horizon=0s",
+            "notify.email.retry-horizon=0s",
             "notify.replay.tokens=ops-token",
             "notify.webhook.allowed-urls=http://127\\.0\\.0\\.1:[0-9]+/hooks/.*",
             "camel.server.host=127.0.0.1"
@@ -58,7 +62,7 @@ class ReplayDeadLettersTest {
     static final String EVENTS = "replay.events";
     static final String STATUS = "replay.status";
     static final String DLQ = "replay.dlq";
-    static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = Duration.ofSeconds(60); // an upper bound: the first test also waits for every stage's group to join
     static final ObjectMapper JSON = new ObjectMapper();
     static final WireMockServer HOOK = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
     static final int PORT;

@@ -29,13 +29,16 @@ import org.junit.jupiter.api.TestInstance;
             "notify.email.provider=ses",
             "notify.retry.max-redeliveries=2",
             "notify.retry.initial-delay-ms=50",
+            "notify.retry.channel.in-place-redeliveries=2",
+            "notify.retry.channel.initial-delay-ms=50",
+            "notify.email.retry-horizon=0s",
             "notify.ses.access-key-id=test",
             "notify.ses.secret-access-key=test"
         })
 class SesErrorRouteTest {
 
     static final SesErrorStub STUB = new SesErrorStub();
-    static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = Duration.ofSeconds(60); // an upper bound: the first test also waits for every stage's group to join
 
     static {
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());

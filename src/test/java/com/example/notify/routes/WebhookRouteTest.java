@@ -52,6 +52,9 @@ import org.junit.jupiter.api.TestInstance;
             "notify.contacts.directory=fileContacts",
             "notify.retry.initial-delay-ms=100",
             "notify.retry.max-redeliveries=4",
+            "notify.retry.channel.in-place-redeliveries=4",
+            "notify.retry.channel.initial-delay-ms=100",
+            "notify.webhook.retry-horizon=0s",
             "notify.webhook.per-second=5",
             "notify.webhook.allowed-urls=http://127\\.0\\.0\\.1:[0-9]+/hooks/.*"
         })
@@ -60,7 +63,7 @@ class WebhookRouteTest {
     static final String EVENTS = "webhook.events";
     static final String STATUS = "webhook.status";
     static final String DLQ = "webhook.dlq";
-    static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = Duration.ofSeconds(60); // an upper bound: the first test also waits for every stage's group to join
     static final ObjectMapper JSON = new ObjectMapper();
     static final WireMockServer RECEIVER = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
 
