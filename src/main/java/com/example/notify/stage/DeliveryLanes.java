@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.PriorityQueue;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 
@@ -23,22 +25,47 @@ public final class DeliveryLanes {
         if (lanes < 1) {
             throw new IllegalArgumentException("a channel stage needs at least one lane, got " + lanes);
         }
-        // lanes by (partition, key) hash, in first-seen order so a small batch does not leave threads idle
-        // behind empty lanes; the batch lists each partition's records in offset order, and so does each lane
-        Map<Integer, List<Exchange>> byLane = new LinkedHashMap<>();
+        // one group per (partition, key), in offset order (the batch lists each partition's records in order)
+        Map<List<Object>, List<Exchange>> groups = new LinkedHashMap<>();
         for (Exchange record : batch) {
-            int lane = Math.floorMod(laneKey(record), lanes);
-            byLane.computeIfAbsent(lane, l -> new ArrayList<>()).add(record);
+            groups.computeIfAbsent(groupOf(record), g -> new ArrayList<>()).add(record);
         }
-        return new ArrayList<>(byLane.values());
+        // the batch waits for its longest lane: largest groups first, each to the lane with the fewest records
+        // (a hash of the key would leave lanes empty and others long: 250 keys x 2 records gave a longest lane of
+        // 40 for an even share of 16)
+        List<List<Exchange>> sorted = new ArrayList<>(groups.values());
+        sorted.sort(Comparator.comparingInt((List<Exchange> g) -> g.size()).reversed());
+        int count = Math.min(lanes, sorted.size());
+        List<List<Exchange>> plan = new ArrayList<>(count);
+        PriorityQueue<Integer> leastLoaded = new PriorityQueue<>(Comparator.comparingInt((Integer l) -> plan.get(l).size())
+                .thenComparingInt(l -> l));
+        for (int l = 0; l < count; l++) {
+            plan.add(new ArrayList<>());
+            leastLoaded.add(l);
+        }
+        for (List<Exchange> group : sorted) {
+            int lane = leastLoaded.poll();
+            plan.get(lane).addAll(group);
+            leastLoaded.add(lane);
+        }
+        // each record knows the one before it in its lane: a lane goes on only past finished records
+        for (List<Exchange> lane : plan) {
+            for (int i = 1; i < lane.size(); i++) {
+                lane.get(i).setProperty(PREVIOUS, lane.get(i - 1));
+            }
+        }
+        return plan;
     }
 
-    private static int laneKey(Exchange record) {
+    /** Records that must keep their order: one key on one partition; a record without a key stands alone. */
+    private static List<Object> groupOf(Exchange record) {
         var message = record.getMessage();
         Object key = message.getHeader(KafkaConstants.KEY);
         Object partition = message.getHeader(KafkaConstants.PARTITION);
-        // a record without a key has no order to keep with others: spread it by offset
-        Object spread = key != null ? key : message.getHeader(KafkaConstants.OFFSET);
-        return Objects.hash(partition, spread) * 0x9E3779B9;
+        return key != null ? Arrays.asList(partition, key) : Arrays.asList(partition, null, message.getHeader(KafkaConstants.OFFSET));
     }
+
+    /** Exchange property of a delivery record: the record before it in its lane (absent for a lane's first). */
+    public static final String PREVIOUS = "notifyLanePrevious";
+
 }

@@ -53,6 +53,11 @@ public class DeliveryRecords {
             throw new LaneOutOfTimeException();
         }
         Exchange record = lane.getMessage().getBody(Exchange.class);
+        Exchange previous = record.getProperty(DeliveryLanes.PREVIOUS, Exchange.class);
+        if (previous != null && !DeliveryOutcomes.finished(previous)) {
+            // the recipient's earlier record is not terminal: this one waits for it (order), and is read again
+            throw new LaneStoppedException();
+        }
         Message from = record.getMessage();
         Message to = lane.getMessage();
         to.setHeaders(new HashMap<>(from.getHeaders()));
@@ -64,6 +69,13 @@ public class DeliveryRecords {
     public static class LaneOutOfTimeException extends RuntimeException {
         public LaneOutOfTimeException() {
             super("the batch's time budget is spent; the lane's remaining records are read again", null, false, false);
+        }
+    }
+
+    /** An earlier record of the lane is unfinished; this one is left unfinished too, to keep the order. */
+    public static class LaneStoppedException extends RuntimeException {
+        public LaneStoppedException() {
+            super("an earlier record of the recipient is not finished; read again after it", null, false, false);
         }
     }
 }

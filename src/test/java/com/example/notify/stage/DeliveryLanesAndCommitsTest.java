@@ -34,8 +34,10 @@ class DeliveryLanesAndCommitsTest {
             batch.add(record(i % 2, i / 2, "k" + (i % 23)));
         }
         List<List<Exchange>> lanes = DeliveryLanes.plan(batch, 8);
-        assertThat(lanes).hasSizeLessThanOrEqualTo(8).hasSizeGreaterThan(1);
+        assertThat(lanes).hasSize(8);
         assertThat(lanes.stream().mapToInt(List::size).sum()).isEqualTo(200);
+        // 46 (partition, key) groups of 4-5 records over 8 lanes: balanced to within one group
+        assertThat(lanes.stream().mapToInt(List::size).max().getAsInt()).isLessThanOrEqualTo(200 / 8 + 5);
         for (List<Exchange> lane : lanes) {
             Map<String, Long> lastOffset = new HashMap<>();
             for (Exchange r : lane) {
@@ -43,6 +45,13 @@ class DeliveryLanesAndCommitsTest {
                 long offset = r.getMessage().getHeader(KafkaConstants.OFFSET, Long.class);
                 assertThat(offset).as("offset order within " + key).isGreaterThan(lastOffset.getOrDefault(key, -1L));
                 lastOffset.put(key, offset);
+            }
+        }
+        // each record but a lane's first points at the record before it in the lane
+        for (List<Exchange> lane : lanes) {
+            assertThat(lane.get(0).getProperty(DeliveryLanes.PREVIOUS)).isNull();
+            for (int i = 1; i < lane.size(); i++) {
+                assertThat(lane.get(i).getProperty(DeliveryLanes.PREVIOUS)).isSameAs(lane.get(i - 1));
             }
         }
         // each (partition, key) in exactly one lane
