@@ -25,7 +25,10 @@ import java.util.stream.Stream;
  * target, with the reason).
  *
  * <pre>BenchHarness --smtp-port P [--quick] [--events N] [--reps R] [--p4-warmup-events N] [--p4-seconds S] [--p5-seconds S]
- *              [--p6-seconds S] [--contact-latency-ms L] [--pardot-latency-ms L] [--pardot-rate 40] [--pardot-cap 3] [--only P1,P2,P3,SES,P4,P5,P6,P7]
+ *              [--p6-seconds S] [--contact-latency-ms L] [--pardot-latency-ms L] [--pardot-rate 40] [--pardot-cap 3]
+ *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3] [--d-events N (D0–D2; default --events)] [--smtp-delay-ms 50]
+ *              [--d3-rate 200] [--d3-warmup-events N] [--d3-after-seconds S] [--d3-seconds S]
+ *              [--prev-rev 001cf8f | --prev-build DIR (a checkout with target/ built)]
  *              [--p1-rate R (P4 paced at half of it when P1 is not run)] [--bundle-jvm "-XX:… (%r = run name)"] [--no-cds] [--out results.md]</pre>
  *
  * <p>The bundle starts as the image starts it: with the class-data archive {@code bin/cds-archive} makes (the
@@ -39,6 +42,9 @@ public final class BenchHarness {
     private static final String P7_COLD = "P7 start without the class-data archive (200 events)";
     private static final String P3 = "P3 ingest shared store";
     private static final String P3_BASE = "P3 base Camel's store";
+    private static final String D0 = "D0 email, SMTP sink without delay";
+    private static final String D1 = "D1 email, SMTP sink answering after";
+    private static final String D2 = "D2 as D1, events and delivery topics 1 partition";
     private final Map<String, String> options;
     private final int events;
     private final int reps;
@@ -92,15 +98,21 @@ public final class BenchHarness {
         int cores = Runtime.getRuntime().availableProcessors();
         line("# Benchmark run %s — %d events, %d repetition(s), %d cores%s", LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS),
                 events, reps, cores, options.containsKey("quick") ? " (quick mode: figures not meaningful)" : "");
+        int smtpDelayMs = intOption("smtp-delay-ms", 50);
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(work.resolve("kafka"), 0);
-             HttpStubs stubs = new HttpStubs(intOption("contact-latency-ms", 5), intOption("pardot-latency-ms", 50))) {
+             HttpStubs stubs = new HttpStubs(intOption("contact-latency-ms", 5), intOption("pardot-latency-ms", 50));
+             DelayingSmtpSink delayingSink = new DelayingSmtpSink(smtpDelayMs)) {
             List<String> bundleJvm = options.containsKey("bundle-jvm")
                     ? List.of(options.get("bundle-jvm").trim().split("\\s+")) : List.of();
+            Path jar = Path.of("target/notification-routes.jar").toAbsolutePath();
             BundleRun.Environment withoutArchive = new BundleRun.Environment(broker, smtpPort, SesEmulator.endpoint(), stubs,
-                    bundleDir, logs, bundleJvm);
+                    jar, bundleDir, logs, bundleJvm);
             BundleRun.Environment env = options.containsKey("no-cds") ? withoutArchive
-                    : new BundleRun.Environment(broker, smtpPort, SesEmulator.endpoint(), stubs, bundleDir, logs,
+                    : new BundleRun.Environment(broker, smtpPort, SesEmulator.endpoint(), stubs, jar, bundleDir, logs,
                             concat(bundleJvm, "-XX:SharedArchiveFile=" + classDataArchive(logs)));
+            BundleRun.Environment delayed = env.withSmtpPort(delayingSink.port());
+            String d1 = D1 + " " + smtpDelayMs + " ms";
+            int dEvents = intOption("d-events", events);
             Map<String, String> pooled = Map.of();
             Map<String, String> camelDefaultSender = Map.of("notify.smtp.endpoint-options", "debugMode=false");
 
@@ -132,6 +144,18 @@ public final class BenchHarness {
                     storeCamel.add(StoreBench.keysPerSecond(broker, false, events));
                     progress("  stores alone: ours %.0f keys/s, Camel's %.0f keys/s", storeOurs.get(storeOurs.size() - 1),
                             storeCamel.get(storeCamel.size() - 1));
+                }
+                // D0–D2: the email path on the default settings (the harness raises only the SMTP throttle, a provider
+                // quota of 50/s by default, for every run), interleaved so that D1 / D0 and D2 / D1 compare like with like
+                if (wanted("D0")) {
+                    record(runs, BundleRun.run(env, BundleRun.Spec.backlog(D0, "email", "kafkaIdempotency", dEvents, pooled)));
+                }
+                if (wanted("D1")) {
+                    record(runs, BundleRun.run(delayed, BundleRun.Spec.backlog(d1, "email", "kafkaIdempotency", dEvents, pooled)));
+                }
+                if (wanted("D2")) {
+                    record(runs, BundleRun.run(delayed, BundleRun.Spec.backlog(D2, "email", "kafkaIdempotency", dEvents, pooled)
+                            .withPartitions(1)));
                 }
             }
             // P4 is paced by the email path's steady state, not by P1's whole-run rate: a drained backlog's
@@ -172,6 +196,25 @@ public final class BenchHarness {
                 cold = BundleRun.run(withoutArchive, BundleRun.Spec.backlog(P7_COLD, "noop", "memoryIdempotency", 200, pooled));
                 singles.add(cold);
             }
+            BundleRun.Result d3 = null;
+            BundleRun.Result d3Previous = null;
+            String previous = options.getOrDefault("prev-rev", "001cf8f");
+            String previousMissing = null;
+            if (wanted("D3")) {
+                // both builds without the class-data archive (one archive fits one jar); it shortens the start, not the steady state
+                d3 = BundleRun.run(withoutArchive, d3Spec("D3 CPU per event, this build", pooled));
+                singles.add(d3);
+                try {
+                    Path previousBuild = previousBuild(previous, logs);
+                    d3Previous = BundleRun.run(withoutArchive.withBuild(previousBuild.resolve("target/notification-routes.jar"),
+                            prepareBundleDir(previousBuild, work.resolve("previous-bundle"))), d3Spec("D3 CPU per event, previous build "
+                            + previous, pooled));
+                    singles.add(d3Previous);
+                } catch (Exception e) {
+                    previousMissing = "previous build " + previous + " not measured: " + e.getMessage();
+                    progress("  %s", previousMissing);
+                }
+            }
             singles.forEach(r -> progress("  %s: %.0f events/s", r.spec().name(), r.eventsPerSecond()));
 
             table(runs, jakartaMail, kafka, singles);
@@ -181,9 +224,14 @@ public final class BenchHarness {
                         + "on the topic; median of %d): ours %.0f keys/s, Camel's KafkaIdempotentRepository %.0f keys/s, ratio %.1f.",
                         storeOurs.size(), Stats.median(storeOurs), Stats.median(storeCamel), medianRatio(storeOurs, storeCamel));
             }
+            if (d3 != null) {
+                cpuPerEvent(d3, d3Previous);
+            }
             // P7: every start in the same setting (the class-data archive unless --no-cds), repeated runs and singles
             List<BundleRun.Result> archiveStarts = new ArrayList<>(singles);
             archiveStarts.remove(cold);
+            archiveStarts.remove(d3);
+            archiveStarts.remove(d3Previous);
             runs.values().forEach(archiveStarts::addAll);
             List<Double> starts = archiveStarts.stream().map(BundleRun.Result::readySeconds).toList();
             line("");
@@ -207,6 +255,18 @@ public final class BenchHarness {
             if (p6 != null) {
                 target(Verdicts.p6(p6, pardotRate, pardotCap, p6MaxInFlight, intOption("pardot-latency-ms", 50)));
             }
+            if (runs.containsKey(D0)) {
+                target(Verdicts.d0(runs.get(D0)));
+            }
+            if (runs.containsKey(d1)) {
+                target(Verdicts.d1(runs.get(d1), runs.getOrDefault(D0, List.of())));
+            }
+            if (runs.containsKey(D2)) {
+                target(Verdicts.d2(runs.get(D2), runs.getOrDefault(d1, List.of())));
+            }
+            if (d3 != null) {
+                target(Verdicts.d3(d3, d3Previous, previous, previousMissing));
+            }
             if (wanted("P7") || !starts.isEmpty()) {
                 target(Verdicts.p7(starts, options.containsKey("no-cds") ? "no class-data archive" : "with the image's class-data archive",
                         cold == null ? Double.NaN : cold.readySeconds()));
@@ -215,6 +275,75 @@ public final class BenchHarness {
         if (options.containsKey("out")) {
             Files.writeString(Path.of(options.get("out")), report);
         }
+    }
+
+    /**
+     * D3's workload: an open loop at --d3-rate (one both builds keep up with, so that they do the same work per
+     * second) after a drained warm-up backlog; per-thread CPU sampled over --d3-seconds, --d3-after-seconds into it.
+     */
+    private BundleRun.Spec d3Spec(String name, Map<String, String> properties) {
+        // 60 s: 20 s in, the C2 compiler still took ~1 ms of the bundle's CPU per event (this build, 2 loaded cores)
+        double after = seconds("d3-after-seconds", 60, 3);
+        double window = seconds("d3-seconds", 60, 5);
+        // 2 s past the window: it ends while events are still arriving
+        return BundleRun.Spec.openLoop(name, "email", "kafkaIdempotency", intOption("d3-rate", 200),
+                intOption("d3-warmup-events", quick() ? 500 : 10_000), after + window + 2, properties)
+                .withCpuWindow(new BundleRun.CpuWindow(after, window));
+    }
+
+    /** D3's breakdown: CPU per event delivered in the window, by part of the bundle, for this build and the previous one. */
+    private void cpuPerEvent(BundleRun.Result current, BundleRun.Result previous) {
+        line("");
+        line("D3: CPU of the bundle process per event delivered in the window (jcmd Thread.print per thread, /proc for the process; "
+                + "broker and sinks run elsewhere, not counted), ms per event. Open loop at %.0f events/s, no class-data archive.",
+                current.spec().rate());
+        line("");
+        line("| build | window s | events (per s) | %s | total |", String.join(" | ", ThreadCpu.PARTS));
+        line("|---|---|---|%s---|", "---|".repeat(ThreadCpu.PARTS.size()));
+        for (BundleRun.Result result : java.util.Arrays.asList(current, previous)) {
+            if (result == null) {
+                continue;
+            }
+            ThreadCpu.Window window = result.cpuWindow();
+            if (window == null) {
+                line("| %s | not measured (see its .threads.txt log) |", result.spec().name());
+                continue;
+            }
+            StringBuilder parts = new StringBuilder();
+            window.byPart(result.eventsTopic()).values().forEach(cpu -> parts.append(String.format(Locale.ROOT, "%.3f | ",
+                    window.msPerEvent(cpu))));
+            line("| %s | %.1f | %d (%.0f) | %s%.3f |", result.spec().name(), window.seconds(), window.events(),
+                    window.events() / window.seconds(), parts,
+                    window.msPerEvent(window.processSeconds()));
+        }
+        line("");
+        line("A build without stages does all of it on the events topic's consumer threads (its \"ingest\" column). The email "
+                + "stage: its topic's consumer and the lane threads (\"Split\"; only email has deliveries here). Producers' network "
+                + "threads, the idempotency store's follower and the other stages' idle consumers serve no one stage: reported "
+                + "apart, not shared out. Each thread's figure: target/bench/logs/*.threads.txt.");
+    }
+
+    /**
+     * The build before the staged delivery, for D3's A/B: --prev-build (a checkout with target/ built), else
+     * --prev-rev exported with git archive into target/bench/prev-REV and packaged there once (kept for later runs).
+     */
+    private Path previousBuild(String rev, Path logs) throws IOException, InterruptedException {
+        if (options.containsKey("prev-build")) {
+            return Path.of(options.get("prev-build")).toAbsolutePath();
+        }
+        Path dir = Path.of("target/bench/prev-" + rev).toAbsolutePath();
+        if (!Files.exists(dir.resolve("target/notification-routes.jar"))) {
+            progress("previous build: %s → %s (git archive, mvn package)", rev, dir);
+            Files.createDirectories(dir);
+            Path log = logs.resolve("previous-build.log");
+            Process build = new ProcessBuilder("bash", "-c", "set -eo pipefail; git archive --format=tar \"$0\" | tar -x -C \"$1\" "
+                    + "&& cd \"$1\" && mvn -q -B package -DskipTests", rev, dir.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (build.waitFor() != 0) {
+                throw new IOException("git archive / mvn package failed, see " + log);
+            }
+        }
+        return dir;
     }
 
     /** The class-data archive the image builds (bin/cds-archive), for this build's jar. */
@@ -313,10 +442,15 @@ public final class BenchHarness {
      * "Add a channel" says: {@code noop}, which only publishes its delivered status (P2/P3 measure the ingest path).
      */
     private static Path prepareBundleDir(Path dir) throws IOException {
+        return prepareBundleDir(Path.of(""), dir);
+    }
+
+    /** The same from the checkout at {@code source} (another build's). */
+    private static Path prepareBundleDir(Path source, Path dir) throws IOException {
         for (String part : List.of("routes", "templates")) {
-            try (Stream<Path> files = Files.walk(Path.of(part))) {
+            try (Stream<Path> files = Files.walk(source.resolve(part))) {
                 for (Path file : files.toList()) {
-                    Path target = dir.resolve(file.toString());
+                    Path target = dir.resolve(source.relativize(file).toString());
                     if (Files.isDirectory(file)) {
                         Files.createDirectories(target);
                     } else {
@@ -325,7 +459,7 @@ public final class BenchHarness {
                 }
             }
         }
-        Files.copy(Path.of("application.properties"), dir.resolve("application.properties"));
+        Files.copy(source.resolve("application.properties"), dir.resolve("application.properties"));
         Files.writeString(dir.resolve("routes/deliver-noop.camel.yaml"), """
                 # added by the benchmark harness: a channel that delivers nowhere
                 - route:

@@ -4,6 +4,7 @@ import com.example.notify.kafka.EmbeddedKafkaBroker;
 import com.example.notify.support.BundleProcess;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,9 +12,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
@@ -47,10 +51,10 @@ final class BundleRun {
      * caches), then events published at {@code rate} per second for {@code seconds}; only those are measured.
      */
     record Spec(String name, String channel, String store, int events, Map<String, String> properties, String heap,
-                double rate, int warmupEvents, double seconds, int lead) {
+                double rate, int warmupEvents, double seconds, int lead, int partitions, CpuWindow cpuWindow) {
 
         static Spec backlog(String name, String channel, String store, int events, Map<String, String> properties) {
-            return new Spec(name, channel, store, events, properties, "512m", 0, 0, 0, 0);
+            return new Spec(name, channel, store, events, properties, "512m", 0, 0, 0, 0, 4, null);
         }
 
         /**
@@ -59,18 +63,32 @@ final class BundleRun {
          */
         static Spec sustained(String name, String channel, String store, double seconds, int lead, Map<String, String> properties) {
             return new Spec(name, channel, store, (int) Math.min(Integer.MAX_VALUE - 8, lead + seconds * 5000), properties, "512m",
-                    0, 0, seconds, lead);
+                    0, 0, seconds, lead, 4, null);
         }
 
         Spec withHeap(String max) {
-            return new Spec(name, channel, store, events, properties, max, rate, warmupEvents, seconds, lead);
+            return new Spec(name, channel, store, events, properties, max, rate, warmupEvents, seconds, lead, partitions, cpuWindow);
+        }
+
+        /** The events topic and the email channel's delivery topic with {@code count} partitions (4 otherwise), a consumer each. */
+        Spec withPartitions(int count) {
+            return new Spec(name, channel, store, events, properties, heap, rate, warmupEvents, seconds, lead, count, cpuWindow);
+        }
+
+        /** Per-thread CPU of the bundle sampled over {@code window} of the open loop ({@link ThreadCpu}). */
+        Spec withCpuWindow(CpuWindow window) {
+            return new Spec(name, channel, store, events, properties, heap, rate, warmupEvents, seconds, lead, partitions, window);
         }
 
         static Spec openLoop(String name, String channel, String store, double rate, int warmupEvents, double seconds,
                              Map<String, String> properties) {
             int events = warmupEvents + (int) Math.ceil(rate * seconds);
-            return new Spec(name, channel, store, events, properties, "512m", rate, warmupEvents, seconds, 0);
+            return new Spec(name, channel, store, events, properties, "512m", rate, warmupEvents, seconds, 0, 4, null);
         }
+    }
+
+    /** From {@code afterSeconds} into an open loop's paced part (JIT and caches settle), for {@code seconds}. */
+    record CpuWindow(double afterSeconds, double seconds) {
     }
 
     /**
@@ -79,7 +97,14 @@ final class BundleRun {
      */
     record Result(Spec spec, String eventsTopic, int delivered, int otherTerminal, double eventsPerSecond,
                   double steadyEventsPerSecond, double p50Ms, double p99Ms, double p999Ms, double peakRssMb, GcLog.Summary heap,
-                  double cpuSeconds, double readySeconds, boolean outOfMemory) {
+                  double cpuSeconds, double readySeconds, boolean outOfMemory, ThreadCpu.Window cpuWindow) {
+
+        Result(Spec spec, String eventsTopic, int delivered, int otherTerminal, double eventsPerSecond, double steadyEventsPerSecond,
+               double p50Ms, double p99Ms, double p999Ms, double peakRssMb, GcLog.Summary heap, double cpuSeconds, double readySeconds,
+               boolean outOfMemory) {
+            this(spec, eventsTopic, delivered, otherTerminal, eventsPerSecond, steadyEventsPerSecond, p50Ms, p99Ms, p999Ms, peakRssMb,
+                    heap, cpuSeconds, readySeconds, outOfMemory, null);
+        }
 
         /** CPU seconds of the bundle per 1,000 events. */
         double cpuPerThousand() {
@@ -87,9 +112,18 @@ final class BundleRun {
         }
     }
 
-    /** Where the runs happen: the broker, the sinks and the bundle's working directory. */
-    record Environment(EmbeddedKafkaBroker broker, int smtpPort, String sesEndpoint, HttpStubs stubs, Path bundleDir, Path logs,
-                       List<String> bundleJvmOptions) {
+    /** Where the runs happen: the broker, the sinks, the bundle's jar and working directory. */
+    record Environment(EmbeddedKafkaBroker broker, int smtpPort, String sesEndpoint, HttpStubs stubs, Path jar, Path bundleDir,
+                       Path logs, List<String> bundleJvmOptions) {
+
+        Environment withSmtpPort(int port) {
+            return new Environment(broker, port, sesEndpoint, stubs, jar, bundleDir, logs, bundleJvmOptions);
+        }
+
+        /** Another build: its jar and a working directory prepared from its routes, templates and properties. */
+        Environment withBuild(Path otherJar, Path otherBundleDir) {
+            return new Environment(broker, smtpPort, sesEndpoint, stubs, otherJar, otherBundleDir, logs, bundleJvmOptions);
+        }
     }
 
     /**
@@ -114,8 +148,10 @@ final class BundleRun {
         for (String t : List.of("events", "status", "dlq", "idempotency", "suppressions", "pardot-deferred")) {
             topics.put(t, "bench." + run + "." + t);
         }
-        env.broker().createTopics(List.of(topics.get("events"), topics.get("status"), topics.get("dlq"),
-                topics.get("pardot-deferred")), Set.of(), 4);
+        env.broker().createTopics(List.of(topics.get("status"), topics.get("dlq"), topics.get("pardot-deferred")), Set.of(), 4);
+        // the email channel's delivery topic is named after the events topic (application.properties); the broker
+        // would create it with its default of 4 partitions. A build before the staged delivery leaves it unused.
+        env.broker().createTopics(List.of(topics.get("events"), topics.get("events") + ".deliver.email"), Set.of(), spec.partitions());
         env.broker().createTopics(List.of(topics.get("idempotency"), topics.get("suppressions")),
                 Set.of(topics.get("idempotency"), topics.get("suppressions")), 1);
         AtomicLongArray eventTimesMicros = new AtomicLongArray(spec.events());
@@ -137,8 +173,9 @@ final class BundleRun {
             jvm.add(option.replace("%r", run));
         }
         BundleProcess bundle = BundleProcess.start(properties(env, spec, topics, run), env.logs().resolve(run + ".log"),
-                env.bundleDir(), jvm.toArray(String[]::new));
+                env.bundleDir(), env.jar(), jvm.toArray(String[]::new));
         Thread openLoop = null;
+        CompletableFuture<ThreadCpu.Window> cpuWindow = new CompletableFuture<>();
         try {
             if (!bundle.awaitReady(Duration.ofSeconds(120))) {
                 throw new IllegalStateException(spec.name() + ": bundle not ready, see " + env.logs().resolve(run + ".log"));
@@ -149,6 +186,9 @@ final class BundleRun {
                 openLoop = new Thread(() -> publishAtRate(env.broker(), topics.get("events"), spec, run, eventTimesMicros,
                         statuses.warmedUp), "bench-open-loop");
                 openLoop.start();
+                if (spec.cpuWindow() != null) {
+                    sampleCpu(bundle.process.pid(), spec.cpuWindow(), statuses.warmedUp, cpuWindow);
+                }
             } else if (spec.lead() > 0) {
                 openLoop = new Thread(() -> sustain(env.broker(), topics.get("events"), spec, run, eventTimesMicros, statuses),
                         "bench-sustain");
@@ -159,10 +199,11 @@ final class BundleRun {
             double peak = readable(bundle.peakRssMb());
             bundle.stop(Duration.ofSeconds(30));
             boolean oom = Files.readString(env.logs().resolve(run + ".log")).contains("OutOfMemoryError");
+            ThreadCpu.Window window = spec.cpuWindow() == null ? null : windowOf(cpuWindow, statuses, env.logs().resolve(run + ".threads.txt"));
             return new Result(spec, topics.get("events"), statuses.delivered, statuses.other,
                     Stats.rate(statuses.deliveredMicros, 0), Stats.rate(statuses.deliveredMicros, 1 - STEADY_PART),
                     Stats.percentile(statuses.latenciesMs, 50), Stats.percentile(statuses.latenciesMs, 99),
-                    Stats.percentile(statuses.latenciesMs, 99.9), peak, GcLog.summarize(gcLog, ready), cpu, ready, oom);
+                    Stats.percentile(statuses.latenciesMs, 99.9), peak, GcLog.summarize(gcLog, ready), cpu, ready, oom, window);
         } finally {
             if (openLoop != null) {
                 openLoop.interrupt();
@@ -180,7 +221,7 @@ final class BundleRun {
         properties.put("notify.kafka.brokers", env.broker().bootstrapServers());
         properties.put("notify.kafka.group-id", run);
         // one consumer per partition, as an operator tuning for a burst would set it
-        properties.put("notify.kafka.consumers", "4");
+        properties.put("notify.kafka.consumers", String.valueOf(spec.partitions()));
         properties.put("notify.idempotency.repository", spec.store());
         properties.put("notify.contacts.http.base-url", env.stubs().baseUrl());
         properties.put("notify.smtp.host", "127.0.0.1");
@@ -252,6 +293,54 @@ final class BundleRun {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Per-thread CPU of the bundle over {@code window} of the open loop's paced part, on a thread of its own; the
+     * future fails with the reason when jcmd or /proc could not be read (the run goes on, its D3 figure is missing).
+     */
+    private static void sampleCpu(long pid, CpuWindow window, CountDownLatch warmedUp, CompletableFuture<ThreadCpu.Window> result) {
+        Thread sampler = new Thread(() -> {
+            try {
+                warmedUp.await();
+                Thread.sleep((long) (window.afterSeconds() * 1000));
+                ThreadCpu.Snapshot from = ThreadCpu.take(pid);
+                Thread.sleep((long) (window.seconds() * 1000));
+                result.complete(ThreadCpu.between(from, ThreadCpu.take(pid)));
+            } catch (Exception | Error e) {
+                result.completeExceptionally(e);
+            }
+        }, "bench-cpu-window");
+        sampler.setDaemon(true);
+        sampler.start();
+    }
+
+    /**
+     * The window with the events delivered within it (by their statuses' time); null when it was not measured.
+     * Each thread's CPU goes to {@code threadsFile} too: which thread is whose is worth a look.
+     */
+    private static ThreadCpu.Window windowOf(CompletableFuture<ThreadCpu.Window> sampled, Statuses statuses, Path threadsFile)
+            throws IOException {
+        ThreadCpu.Window window;
+        try {
+            window = sampled.getNow(null);
+        } catch (CompletionException e) {
+            Files.writeString(threadsFile, "not measured: " + e.getCause() + "\n");
+            return null;
+        }
+        if (window == null) {
+            Files.writeString(threadsFile, "not measured: the run ended before the window did\n");
+            return null;
+        }
+        long from = micros(window.from());
+        long to = micros(window.to());
+        window = window.withEvents((int) statuses.deliveredMicros.stream().filter(t -> t >= from && t <= to).count());
+        StringBuilder lines = new StringBuilder(String.format(Locale.ROOT, "window %s → %s (%.1f s), %d events delivered, process CPU %.2f s%n",
+                window.from(), window.to(), window.seconds(), window.events(), window.processSeconds()));
+        window.threads().entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(t -> lines.append(String.format(Locale.ROOT, "%8.3f s  %s%n", t.getValue(), t.getKey())));
+        Files.writeString(threadsFile, lines);
+        return window;
     }
 
     /** Tops the backlog up to {@code lead} events ahead of the bundle until {@code seconds} passed. */

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Targets P1–P7 judged from the run's figures, one row of the targets table each. A verdict passes only when
+ * Targets P1–P7 and D0–D3 judged from the run's figures, one row of the targets table each. A verdict passes only when
  * every figure it rests on was measured: a NaN (too few samples, too few collections), an infinite ratio (a
  * baseline of 0) or a figure the harness could not read fails it and says why. A bare comparison does not do
  * that: "growth not above 5 %" is true of NaN, and a ratio to a baseline of 0 is above any goal.
@@ -98,6 +98,57 @@ final class Verdicts {
                         .unless(unmeasured == 0, "%d of %d starts not measured", unmeasured, starts.size()).result(slowest <= 5));
     }
 
+    /** D0: the email path's steady-state rate against an SMTP sink without delay (the reference for D1). */
+    static Row d0(List<BundleRun.Result> d0) {
+        List<Double> steady = steadyRates(d0);
+        return new Row("D0 email, SMTP sink without delay, 4 partitions", format("%.0f emails/s (steady state; %.0f whole run)",
+                Stats.median(steady), Stats.median(rates(d0))), "reported",
+                new Missing().finite(steady, "D0 rate").allDelivered("D0", d0).result(true));
+    }
+
+    /** D1: concurrency hides a relay that answers after 50 ms: absolute, and against D0 repetition by repetition. */
+    static Row d1(List<BundleRun.Result> d1, List<BundleRun.Result> d0) {
+        List<Double> steady = steadyRates(d1);
+        List<Double> vsD0 = ratios(steady, steadyRates(d0));
+        double rate = Stats.median(steady);
+        double ratio = Stats.median(vsD0);
+        return new Row(d1.get(0).spec().name() + ", 4 partitions", format("%.0f emails/s, %.2f × D0 (steady state)", rate, ratio),
+                "≥ 400 emails/s and ≥ 0.8 × D0",
+                new Missing().finite(steady, "D1 rate").finite(vsD0, "D1 / D0").allDelivered("D1", d1).result(rate >= 400 && ratio >= 0.8));
+    }
+
+    /** D2: D1 on one partition: the stage's lanes, not the partitions, give the concurrency. */
+    static Row d2(List<BundleRun.Result> d2, List<BundleRun.Result> d1) {
+        List<Double> vsD1 = ratios(steadyRates(d2), steadyRates(d1));
+        double ratio = Stats.median(vsD1);
+        return new Row("D2 as D1 with the events and the email delivery topic at 1 partition (1 ingest consumer)",
+                format("%.0f emails/s, %.2f × D1 (steady state)", Stats.median(steadyRates(d2)), ratio), "≥ 0.8 × D1",
+                new Missing().finite(vsD1, "D2 / D1").allDelivered("D2", d2).result(ratio >= 0.8));
+    }
+
+    /**
+     * D3: CPU per event in the window, ingest and email stage apart; the previous build's total beside this one's
+     * ({@code previousMissing}: why it was not measured). The A/B is reported, not judged, but a missing one fails.
+     */
+    static Row d3(BundleRun.Result current, BundleRun.Result previous, String previousName, String previousMissing) {
+        ThreadCpu.Window window = current.cpuWindow();
+        ThreadCpu.Window before = previous == null ? null : previous.cpuWindow();
+        double ingest = window == null ? Double.NaN : window.msPerEvent(window.byPart(current.eventsTopic()).get(ThreadCpu.INGEST));
+        double email = window == null ? Double.NaN : window.msPerEvent(window.byPart(current.eventsTopic()).get(ThreadCpu.EMAIL));
+        double total = window == null ? Double.NaN : window.msPerEvent(window.processSeconds());
+        double previousTotal = before == null ? Double.NaN : before.msPerEvent(before.processSeconds());
+        return new Row(format("D3 CPU per event in steady state (open loop at %.0f events/s, %.0f s window)", current.spec().rate(),
+                current.spec().cpuWindow().seconds()),
+                format("ingest %.3f ms, email stage %.3f ms, rest of the process %.3f ms; total %.3f ms vs %.3f ms for %s (%.2f ×)",
+                        ingest, email, total - ingest - email, total, previousTotal, previousName, total / previousTotal),
+                "ingest ≤ 0.5 ms, email stage ≤ 1.0 ms; A/B with the previous build",
+                new Missing().unless(window != null, "this build's window not measured").finite(ingest, "no event delivered in the window")
+                        .unless(previousMissing == null, "%s", previousMissing)
+                        .unless(previousMissing != null || Double.isFinite(previousTotal), "previous build's window not measured")
+                        .allDelivered("D3", List.of(current))
+                        .result(ingest <= 0.5 && email <= 1.0));
+    }
+
     /** One ratio per repetition (A and B ran back to back on the same machine state); NaN where either is missing. */
     static List<Double> ratios(List<Double> a, List<Double> b) {
         List<Double> ratios = new ArrayList<>();
@@ -109,6 +160,10 @@ final class Verdicts {
 
     static List<Double> rates(List<BundleRun.Result> results) {
         return results.stream().map(BundleRun.Result::eventsPerSecond).toList();
+    }
+
+    static List<Double> steadyRates(List<BundleRun.Result> results) {
+        return results.stream().map(BundleRun.Result::steadyEventsPerSecond).toList();
     }
 
     static String ms(double value) {

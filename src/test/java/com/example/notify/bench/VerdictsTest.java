@@ -2,6 +2,7 @@ package com.example.notify.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,34 @@ class VerdictsTest {
 
         assertThat(Verdicts.p6(p6, 40, 3, 0, 50).result()).isEqualTo("FAIL (no upsert seen in flight at the stub)");
         assertThat(Verdicts.p6(p6, 40, 3, 3, 50).result()).isEqualTo("PASS");
+    }
+
+    @Test
+    void d1IsJudgedAgainstD0OfTheSameRun() {
+        assertThat(Verdicts.d1(List.of(backlog(450)), List.of()).result()).isEqualTo("FAIL (D1 / D0 not measurable in 1 of 1 repetitions)");
+        assertThat(Verdicts.d1(List.of(backlog(450)), List.of(backlog(500))).result()).isEqualTo("PASS");
+        assertThat(Verdicts.d1(List.of(backlog(450)), List.of(backlog(600))).result()).isEqualTo("FAIL");
+        assertThat(Verdicts.d2(List.of(backlog(Double.NaN)), List.of(backlog(450))).result())
+                .isEqualTo("FAIL (D2 / D1 not measurable in 1 of 1 repetitions)");
+    }
+
+    @Test
+    void d3SplitsTheStagesByThreadAndFailsWithoutThePreviousBuild() {
+        Instant from = Instant.parse("2026-12-02T00:00:00Z");
+        ThreadCpu.Window window = new ThreadCpu.Window(from, from.plusSeconds(60), 30, Map.of(
+                "Camel (camel-1) thread #6 - KafkaConsumer[t]", 4.0,
+                "Camel (camel-1) thread #11 - KafkaConsumer[t.deliver.email]", 1.0,
+                "Camel (camel-1) thread #16 - Split", 8.0,
+                "GC Thread#0", 2.0,
+                ThreadCpu.ENDED, 15.0), 12_000);
+        BundleRun.Result d3 = new BundleRun.Result(openLoop(200).withCpuWindow(new BundleRun.CpuWindow(20, 60)), "t", 12_000, 0,
+                200, 200, 3, 30, 56, 500, FLAT_HEAP, 40, 4, false, window);
+
+        Verdicts.Row row = Verdicts.d3(d3, null, "001cf8f", "previous build 001cf8f not measured: git archive failed");
+
+        assertThat(row.figure()).startsWith("ingest 0.333 ms, email stage 0.750 ms, rest of the process 1.417 ms; total 2.500 ms");
+        assertThat(row.result()).isEqualTo("FAIL (previous build 001cf8f not measured: git archive failed)");
+        assertThat(Verdicts.d3(d3, d3, "001cf8f", null).result()).isEqualTo("PASS");
     }
 
     @Test

@@ -39,6 +39,12 @@ public final class BundleProcess {
      */
     public static BundleProcess start(Map<String, String> properties, Path log, Path workingDir, String... jvmOptions)
             throws IOException {
+        return start(properties, log, workingDir, Path.of("target", "notification-routes.jar"), jvmOptions);
+    }
+
+    /** The same with another build's {@code jar} (its {@code lib/} beside it): the benchmark's A/B against an earlier commit. */
+    public static BundleProcess start(Map<String, String> properties, Path log, Path workingDir, Path jar, String... jvmOptions)
+            throws IOException {
         int management = FreePort.next();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -46,10 +52,9 @@ public final class BundleProcess {
         command.add("-Dcamel.management.port=" + management);
         command.add("-Dcamel.server.port=" + FreePort.next());
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        Path target = Path.of("target").toAbsolutePath();
         // as the image starts it (k8s/Dockerfile): the jar's manifest names lib/*; a class-data archive made by
         // bin/cds-archive matches only this form
-        command.addAll(List.of("-jar", target.resolve("notification-routes.jar").toString()));
+        command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
         Files.createDirectories(log.toAbsolutePath().getParent());
         Process process = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
