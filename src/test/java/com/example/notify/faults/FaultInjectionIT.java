@@ -452,7 +452,10 @@ class FaultInjectionIT {
                 drops.incrementAndGet();
                 return new DropConnectionException(421, "4.4.2 closing connection");
             });
+            // at least 5 s of drops, and until some sends met them (deliveries come back from the retry tiers in
+            // waves: a fixed 5 s can fall between two)
             Thread.sleep(5_000);
+            waitFor("sends that met the 421 + drop", () -> drops.get() >= 5, Duration.ofSeconds(90), () -> "dropped " + drops.get());
             long pendingAfterDrops = pending(valid, mailed());
             smtp.reply(to -> to.startsWith("reject") ? new RejectException(550, "5.1.1 no such user") : null);
             awaitSettled(valid, Duration.ofSeconds(180));
