@@ -50,7 +50,8 @@ public class StageLag extends CamelContextBean {
     record Stage(String stage, String channel, String tier, String group, String topic) {
     }
 
-    private Properties clientConfig = new Properties();
+    private Properties clientConfig;
+    private String clientConfigBean;
     private String groupId;
     private String eventsTopic;
     private List<String> channels = List.of();
@@ -116,6 +117,12 @@ public class StageLag extends CamelContextBean {
 
     /** Gauges exist from the start (NaN until the first collection), so the dashboard and rules see them. */
     void bindTo(MeterRegistry registry) {
+        if (clientConfig == null) {
+            clientConfig = getCamelContext().getRegistry().lookupByNameAndType(clientConfigBean, Properties.class);
+            if (clientConfig == null) {
+                throw new IllegalStateException("Kafka client settings bean " + clientConfigBean + " not found");
+            }
+        }
         if (retryTiers == null) {
             retryTiers = getCamelContext().getRegistry().findSingleByType(RetryTiers.class);
         }
@@ -247,9 +254,18 @@ public class StageLag extends CamelContextBean {
         return t;
     }
 
-    /** Brokers and security: the bundle's shared client settings ({@code #kafkaIdempotencyClientConfig}). */
+    /** Brokers and security, as {@link com.example.notify.kafka.KafkaClientProperties} builds them. */
     public void setClientConfig(Properties clientConfig) {
         this.clientConfig = clientConfig;
+    }
+
+    /**
+     * Or the name of the bundle's shared client settings bean ({@code kafkaIdempotencyClientConfig}), looked up
+     * at start: another route file declares it, and a {@code #reference} between files is not resolved yet
+     * when this file's beans are created.
+     */
+    public void setClientConfigBean(String clientConfigBean) {
+        this.clientConfigBean = clientConfigBean;
     }
 
     public void setGroupId(String groupId) {
