@@ -130,6 +130,10 @@ public class StageLag extends CamelContextBean {
             retryForwarder = getCamelContext().getRegistry().findSingleByType(RetryTierForwarder.class);
         }
         stages = stages();
+        // a reloaded observe.camel.yaml makes a new bean: the registry would keep the old one's gauges (same ids),
+        // reading a stopped bean
+        registry.find("notify_consumer_lag").meters().forEach(registry::remove);
+        registry.find("notify_retry_overdue_seconds").meters().forEach(registry::remove);
         for (Stage s : stages) {
             Gauge.builder("notify_consumer_lag", this, l -> l.lagOf(s))
                     .description("records the stage's consumer group has not committed yet (per group, not per replica)")

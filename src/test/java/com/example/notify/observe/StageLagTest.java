@@ -146,6 +146,16 @@ class StageLagTest {
         assertThat(scrape())
                 .contains("notify_consumer_lag{channel=\"none\",group=\"" + group + "\",stage=\"ingest\",tier=\"none\"} 2.0")
                 .contains("notify_consumer_lag{channel=\"email\",group=\"" + group + "-email\",stage=\"channel\",tier=\"none\"} 6.0");
+
+        // a reloaded route file makes a new bean on the same registry: its gauges replace the stopped one's
+        lag.stop();
+        lag = stageLag(tiers, new RetryTierForwarder());
+        lag.bindTo(registry);
+        assertThat(scrape()).as("the new bean has not read yet")
+                .contains("notify_consumer_lag{channel=\"email\",group=\"" + group + "-email\",stage=\"channel\",tier=\"none\"} NaN");
+        lag.collectNow();
+        assertThat(scrape())
+                .contains("notify_consumer_lag{channel=\"email\",group=\"" + group + "-email\",stage=\"channel\",tier=\"none\"} 6.0");
     }
 
     @Test
