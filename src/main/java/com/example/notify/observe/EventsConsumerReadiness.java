@@ -14,8 +14,8 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.apache.camel.spi.IdempotentRepository;
 
 /**
- * Readiness: the idempotency store is warm and every consumer of the events group and of each channel stage's
- * group has been through a rebalance (has its assignment, possibly empty when replicas outnumber partitions). Camel's own Kafka
+ * Readiness: the idempotency store is warm and every consumer of the events group, of each channel stage's
+ * group and of the retry tier forwarder's group has been through a rebalance (has its assignment, possibly empty when replicas outnumber partitions). Camel's own Kafka
  * consumer check only says the client polls; a consumer still joining the group would take no traffic.
  *
  * <p>The assignment is read from the Kafka client's own coordinator metrics (JMX), so nothing in the
@@ -28,6 +28,7 @@ public class EventsConsumerReadiness extends AbstractHealthCheck {
 
     private String groupId;
     private List<String> channels = List.of();
+    private String retryGroup = "";
     private String idempotentRepository;
     private final MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
 
@@ -64,6 +65,10 @@ public class EventsConsumerReadiness extends AbstractHealthCheck {
         Map<String, String> stages = new LinkedHashMap<>();
         stages.put("events", groupId);
         channels.forEach(channel -> stages.put(channel + " stage", groupId + "-" + channel));
+        // and the retry tier forwarder's: deliveries waiting on a tier come back only through it
+        if (!retryGroup.isBlank()) {
+            stages.put("retry forwarder", retryGroup);
+        }
         for (Map.Entry<String, String> stage : stages.entrySet()) {
             String problem;
             try {
@@ -124,6 +129,11 @@ public class EventsConsumerReadiness extends AbstractHealthCheck {
     /** The channels whose stages (consumer group {@code <group>-<channel>}) must have joined too; comma-separated. */
     public void setChannels(String channels) {
         this.channels = java.util.Arrays.stream(channels.split(",")).map(String::strip).filter(c -> !c.isEmpty()).toList();
+    }
+
+    /** The retry tier forwarder's consumer group, which must have joined too; empty: not checked. */
+    public void setRetryGroup(String retryGroup) {
+        this.retryGroup = retryGroup == null ? "" : retryGroup.strip();
     }
 
     /** Bean name, looked up per call: the repository is created by another route file. */

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -53,6 +54,12 @@ public class RetryTierForwarder {
     private Thread thread;
     /** Paused partitions: the offset of their head record and when it is due. */
     private final Map<TopicPartition, long[]> waiting = new HashMap<>();
+    /**
+     * Due time of the oldest record not yet forwarded, per partition held (read by the metrics thread, hence
+     * concurrent). Kept across a restart after a failure, so a head that cannot be forwarded stays visible as
+     * overdue instead of vanishing with each new consumer.
+     */
+    private final Map<TopicPartition, Long> heads = new ConcurrentHashMap<>();
 
     public void setClientConfig(Properties clientConfig) {
         this.clientConfig = clientConfig;
@@ -106,6 +113,9 @@ public class RetryTierForwarder {
                     @Override
                     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                         LOG.info("Retry tier forwarder assigned {}", partitions);
+                        // the full assignment (eager protocol, the default assignors): heads of partitions now
+                        // held by another replica are that replica's to report
+                        heads.keySet().retainAll(partitions);
                     }
                 });
                 while (running) {
@@ -142,6 +152,11 @@ public class RetryTierForwarder {
         for (TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
                 long due = RetryTiers.longHeader(header(record, RetryTiers.DUE), 0);
+                if (due > 0) {
+                    // the first record read since the partition's last commit is its head (a re-read after a
+                    // seek or a restart finds the same record)
+                    heads.putIfAbsent(tp, due);
+                }
                 if (due > System.currentTimeMillis()) {
                     // the head of this tier partition is not due: nothing behind it is (same delay, written later)
                     c.pause(List.of(tp));
@@ -157,7 +172,26 @@ public class RetryTierForwarder {
         }
         if (!done.isEmpty()) {
             c.commitSync(done);
+            for (TopicPartition tp : done.keySet()) {
+                long[] head = waiting.get(tp);
+                if (head != null) {
+                    heads.put(tp, head[1]);
+                } else {
+                    heads.remove(tp);
+                }
+            }
         }
+    }
+
+    /**
+     * Due time (epoch ms) of the oldest record not yet forwarded, per tier topic, among the partitions this
+     * forwarder holds; a topic is absent when none of its partitions has a record read and not forwarded. For
+     * the overdue gauge: in normal operation a head goes out within a poll of its due time.
+     */
+    public Map<String, Long> oldestDueByTopic() {
+        Map<String, Long> oldest = new HashMap<>();
+        heads.forEach((tp, due) -> oldest.merge(tp.topic(), due, Math::min));
+        return oldest;
     }
 
     private ProducerRecord<byte[], byte[]> forwarded(ConsumerRecord<byte[], byte[]> record) {

@@ -58,6 +58,11 @@ public class RetryTiers {
         this.clock = clock;
     }
 
+    /** The tiers' labels ({@code 30s}, {@code 2m}, …), in the order of {@link #topics()}: metric label values. */
+    public List<String> labels() {
+        return List.copyOf(labels);
+    }
+
     /** Every tier topic, for the forwarder. */
     public List<String> topics() {
         return labels.stream().map(l -> topicPrefix + l).toList();

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * k8s/: both overlays render with the real kubectl kustomize, every object validates against the Kubernetes,
  * KEDA and prometheus-operator schemas (npm kubernetes-models, src/test/k8s-validator), and what they say
  * agrees with the repo: the ConfigMaps hold exactly its route, template and properties files, the Deployment
- * mounts them where the app reads them, KEDA watches the group and topic the app consumes, and the per-replica
+ * mounts them where the app reads them, KEDA watches every stage's group and topic as the app names them, and the per-replica
  * Pardot concurrency times the replicas stays within Pardot's 5.
  * .ci/run sets NOTIFY_REQUIRE_KUBECTL=true, so there these tests cannot skip.
  */
@@ -146,14 +146,29 @@ class KubernetesManifestsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
-    void kedaScalesOnTheAppsConsumerGroupWithinPartitionsAndPardotsConcurrency(String name) throws Exception {
+    void kedaScalesOnEveryStagesConsumerGroupWithinPartitionsAndPardotsConcurrency(String name) throws Exception {
         Manifests m = overlay(name);
         JsonNode scaled = m.one("ScaledObject");
-        JsonNode trigger = scaled.path("spec").path("triggers").get(0);
-        assertThat(trigger.path("type").asText()).isEqualTo("kafka");
-        assertThat(trigger.path("metadata").path("consumerGroup").asText()).isEqualTo(APP.getProperty("notify.kafka.group-id"));
-        assertThat(trigger.path("metadata").path("topic").asText()).isEqualTo(APP.getProperty("notify.kafka.topic.events"));
-        assertThat(trigger.path("metadata").path("bootstrapServers").asText()).isEqualTo(m.env("NOTIFY_KAFKA_BROKERS").orElseThrow());
+        // one trigger per consumer group that takes traffic: the events group and each channel stage's group on its
+        // delivery topic, as the app names them (not the retry group: its lag is deliveries waiting by design)
+        String group = APP.getProperty("notify.kafka.group-id");
+        Map<String, String> expected = new TreeMap<>();
+        expected.put(group, resolve("notify.kafka.topic.events"));
+        for (String channel : APP.getProperty("notify.channels").split(",")) {
+            expected.put(group + "-" + channel.strip(), resolve("notify.kafka.topic.deliver." + channel.strip()));
+        }
+        Map<String, String> watched = new TreeMap<>();
+        JsonNode triggers = scaled.path("spec").path("triggers");
+        JsonNode firstAuth = triggers.get(0).path("authenticationRef");
+        for (JsonNode trigger : triggers) {
+            assertThat(trigger.path("type").asText()).isEqualTo("kafka");
+            assertThat(watched.put(trigger.path("metadata").path("consumerGroup").asText(), trigger.path("metadata").path("topic").asText()))
+                    .as("one trigger per group").isNull();
+            assertThat(trigger.path("metadata").path("bootstrapServers").asText()).isEqualTo(m.env("NOTIFY_KAFKA_BROKERS").orElseThrow());
+            assertThat(trigger.path("metadata").path("allowIdleConsumers").asText()).isEqualTo("false");
+            assertThat(trigger.path("authenticationRef")).as("every trigger authenticates like the first").isEqualTo(firstAuth);
+        }
+        assertThat(watched).isEqualTo(expected);
         assertThat(scaled.path("spec").path("scaleTargetRef").path("name").asText())
                 .isEqualTo(m.one("Deployment").path("metadata").path("name").asText());
 
@@ -166,13 +181,25 @@ class KubernetesManifestsTest {
                 .isLessThanOrEqualTo(5);
     }
 
+    /** A property of application.properties with its {{placeholders}} resolved from the same file. */
+    static String resolve(String key) {
+        String value = APP.getProperty(key);
+        assertThat(value).as(key).isNotNull();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{\\{([^}:]+)}}").matcher(value);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(resolve(m.group(1))));
+        }
+        return m.appendTail(out).toString();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
     void prometheusRuleIsTheRepoAlertFile(String name) throws Exception {
         JsonNode rendered = overlay(name).one("PrometheusRule");
         JsonNode file = new YAMLMapper().readTree(Path.of("monitoring/alerts.yml").toFile());
         assertThat(rendered.path("spec")).isEqualTo(file.path("spec"));
-        assertThat(rendered.path("spec").path("groups").get(0).path("rules")).hasSize(8);
+        assertThat(rendered.path("spec").path("groups").get(0).path("rules")).hasSize(10);
     }
 
     @ParameterizedTest

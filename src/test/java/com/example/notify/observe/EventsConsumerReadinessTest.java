@@ -72,6 +72,24 @@ class EventsConsumerReadinessTest {
                         return readiness.call().getState() == HealthCheck.State.UP;
                     });
                     assertThat(readiness.call().getDetails()).containsEntry("email stage.consumers", 1);
+
+                    // and the retry tier forwarder's group: deliveries on the tiers come back only through it
+                    readiness.setRetryGroup(group + "-retry");
+                    assertThat(readiness.call().getMessage()).hasValueSatisfying(m -> assertThat(m)
+                            .isEqualTo("retry forwarder consumer not subscribed yet"));
+                    props.put(ConsumerConfig.GROUP_ID_CONFIG, group + "-retry");
+                    try (KafkaConsumer<String, String> retry = new KafkaConsumer<>(props)) {
+                        retry.subscribe(List.of(topic));
+                        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                            consumer.poll(Duration.ofMillis(100));
+                            stage.poll(Duration.ofMillis(100));
+                            retry.poll(Duration.ofMillis(100));
+                            return readiness.call().getState() == HealthCheck.State.UP;
+                        });
+                        assertThat(readiness.call().getDetails()).containsEntry("retry forwarder.consumers", 1);
+                    }
+                    assertThat(readiness.call().getMessage()).as("forwarder closed").hasValueSatisfying(m -> assertThat(m)
+                            .isEqualTo("retry forwarder consumer not subscribed yet"));
                 }
             }
             assertThat(readiness.call().getState()).as("consumer closed").isEqualTo(HealthCheck.State.DOWN);

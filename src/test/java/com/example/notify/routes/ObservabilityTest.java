@@ -57,6 +57,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.starttls=false",
             "notify.smtp.starttls-required=false",
             "notify.throttle.smtp.per-second=1000",
+            "notify.metrics.lag-interval-seconds=1",
             "camel.management.port=19876",
             "camel.management.host=127.0.0.1"
         })
@@ -117,6 +118,12 @@ class ObservabilityTest {
             assertThat(TestKafka.read("obs.status", r -> isStatusFor(r, id), 1, WAIT, Duration.ZERO)).hasSize(1);
         }
         TestKafka.publish("obs.events", "bad", "{not json");
+        // two deliveries waiting on the 1 h retry tier (due in an hour): a real backlog of the retry stage
+        String due = String.valueOf(System.currentTimeMillis() + Duration.ofHours(1).toMillis());
+        for (int i = 0; i < 2; i++) {
+            TestKafka.publish("obs.events.retry.1h", "w" + i, "{}".getBytes(StandardCharsets.UTF_8),
+                    java.util.Map.of("notify-retry-due", due, "notify-retry-target", "obs.events.deliver.email"));
+        }
     }
 
     @AfterAll
@@ -161,6 +168,33 @@ class ObservabilityTest {
     }
 
     @Test
+    void consumerLagPerStageFollowsTheBroker() throws Exception {
+        // every stage's group has a series; the retry group holds the two waiting deliveries of the 1 h tier, the
+        // ingest and channel groups are through what was published (read from the broker every second here)
+        String retry1h = "notify_consumer_lag{channel=\"none\",group=\"obs-test-retry\",stage=\"retry\",tier=\"1h\"} 2.0";
+        String ingest = "notify_consumer_lag{channel=\"none\",group=\"obs-test\",stage=\"ingest\",tier=\"none\"} 0.0";
+        String email = "notify_consumer_lag{channel=\"email\",group=\"obs-test-email\",stage=\"channel\",tier=\"none\"} 0.0";
+        Awaitility.await().atMost(WAIT).until(() -> {
+            String m = get(METRICS);
+            return m.contains(retry1h) && m.contains(ingest) && m.contains(email);
+        });
+        String metrics = get(METRICS);
+        assertThat(metrics)
+                .containsPattern("notify_consumer_lag\\{channel=\"pardot\",group=\"obs-test-pardot\",stage=\"channel\",tier=\"none\"} 0\\.0")
+                .containsPattern("notify_consumer_lag\\{channel=\"webhook\",group=\"obs-test-webhook\",stage=\"channel\",tier=\"none\"} 0\\.0")
+                .containsPattern("notify_consumer_lag\\{channel=\"pardot\",group=\"obs-test-pardot-deferred\",stage=\"deferred\",tier=\"none\"} ")
+                .containsPattern("notify_consumer_lag\\{channel=\"none\",group=\"obs-test-retry\",stage=\"retry\",tier=\"30s\"} 0\\.0")
+                // the forwarder holds the 1 h tier's head, not due for an hour: nothing overdue
+                .contains("notify_retry_overdue_seconds{tier=\"1h\"} 0.0")
+                .doesNotContain("@example.com");
+        // labels from configuration only: stage, channel, tier, group
+        Matcher lag = Pattern.compile("(?m)^notify_consumer_lag\\{([^}]*)}").matcher(metrics);
+        while (lag.find()) {
+            assertThat(lag.group(1)).matches("channel=\"[a-z]+\",group=\"obs-test[a-z-]*\",stage=\"[a-z]+\",tier=\"[a-z0-9]+\"");
+        }
+    }
+
+    @Test
     void stepTimersOnlyForTheKindOfStepConfigured() throws Exception {
         // notify.metrics.step-timers=throttle (application.properties): the dashboard's throttle-wait panel keeps
         // its series, the dozens of other steps an event passes carry no timer
@@ -174,7 +208,7 @@ class ObservabilityTest {
         assumeTrue(toolPresent("promtool"), "promtool not installed (Debian package prometheus)");
         Path dir = ruleFile().getParent();
         Files.copy(Path.of("monitoring/alerts.test.yml"), dir.resolve("alerts.test.yml"));
-        assertThat(run(dir, "promtool", "check", "rules", "alerts.rules.yml")).contains("SUCCESS: 8 rules found");
+        assertThat(run(dir, "promtool", "check", "rules", "alerts.rules.yml")).contains("SUCCESS: 10 rules found");
         assertThat(run(dir, "promtool", "test", "rules", "alerts.test.yml")).contains("SUCCESS");
     }
 
@@ -213,8 +247,16 @@ class ObservabilityTest {
                     .substring(4)).path("data").path("result");
             return result.size() == 1 && result.get(0).path("value").get(1).asText().equals("3");
         });
+        // the retry stage's real backlog, as PromQL sees it (the dashboard's and the alerts' aggregation)
+        String waiting = "max by (tier) (notify_consumer_lag{stage=\"retry\",tier=\"1h\"})";
+        Awaitility.await().atMost(WAIT).ignoreExceptions().until(() -> {
+            JsonNode result = JSON.readTree(get(api + "/api/v1/query?query=" + URLEncoder.encode(waiting, StandardCharsets.UTF_8))
+                    .substring(4)).path("data").path("result");
+            return result.size() == 1 && result.get(0).path("value").get(1).asText().equals("2");
+        });
         JsonNode rules = JSON.readTree(get(api + "/api/v1/rules").substring(4)).path("data").path("groups");
-        assertThat(rules.findValuesAsText("name")).contains("NotifyDeadLettersRising", "NotifyDeliveryFailureRatio");
+        assertThat(rules.findValuesAsText("name")).contains("NotifyDeadLettersRising", "NotifyDeliveryFailureRatio",
+                "NotifyConsumerLag", "NotifyChannelLag", "NotifyRetryTierOverdue");
         JsonNode up = JSON.readTree(get(api + "/api/v1/query?query=up").substring(4)).path("data").path("result");
         assertThat(up.get(0).path("value").get(1).asText()).isEqualTo("1");
     }
@@ -225,7 +267,7 @@ class ObservabilityTest {
         assertThat(dashboard.path("panels").size()).isGreaterThan(5);
         List<String> exprs = new ArrayList<>(dashboard.findValuesAsText("expr"));
         assertThat(exprs).isNotEmpty();
-        // ours and Camel's; kafka_consumergroup_lag comes from the Kafka exporter (documented)
+        // ours and Camel's (consumer lag is ours too: notify_consumer_lag)
         Pattern metricName = Pattern.compile("\\b((?:notify|camel)_[a-z0-9_]+)");
         Set<String> queried = new TreeSet<>();
         for (String expr : exprs) {

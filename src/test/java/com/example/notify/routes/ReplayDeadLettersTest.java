@@ -51,7 +51,10 @@ import org.junit.jupiter.api.TestInstance;
             "notify.retry.initial-delay-ms=50",
             "notify.retry.channel.in-place-redeliveries=1",
             "notify.retry.channel.initial-delay-ms=50",
-            "notify.webhook.retry-horizon=0s",
+            // the webhook waits on a (1 s) retry tier before its horizon runs out: its dead letter comes from
+            // retry-later with the stage's headers (channel, contact, attempts, retry rounds), as in production
+            "notify.retry.tiers=1s",
+            "notify.webhook.retry-horizon=2s",
             "notify.email.retry-horizon=0s",
             "notify.replay.tokens=ops-token",
             "notify.webhook.allowed-urls=http://127\\.0\\.0\\.1:[0-9]+/hooks/.*",
@@ -113,6 +116,9 @@ class ReplayDeadLettersTest {
         List<ConsumerRecord<String, byte[]>> dead = TestKafka.read(DLQ, r -> id.equals(header(r, "notify-dlq-event-id")), 1, WAIT,
                 Duration.ZERO);
         assertThat(header(dead.get(0), "notify-dlq-reason")).isEqualTo("webhook-unavailable");
+        assertThat(header(dead.get(0), "notify-channel")).isEqualTo("webhook");
+        assertThat(header(dead.get(0), "notify-retry-rounds")).as("it waited on a retry tier first").isNotNull();
+        assertThat(Integer.parseInt(header(dead.get(0), "notify-attempts"))).isGreaterThan(1);
         String query = "reason=webhook-unavailable&eventId=" + id + "&from=" + before;
 
         // dry run: listed, nothing published
@@ -132,6 +138,14 @@ class ReplayDeadLettersTest {
         JsonNode done = JSON.readTree(response.body());
         assertThat(done.path("replayed").asInt()).isEqualTo(1);
         assertThat(done.path("deadLetters").get(0).path("action").asText()).isEqualTo("replayed");
+        // the replay starts over at ingest: none of the stages' headers nor the dead letter's come along, or the
+        // new attempt would count the old attempts and tier rounds (and carry a stale channel and contact)
+        List<ConsumerRecord<String, byte[]>> replayed = TestKafka.read(EVENTS, r -> r.headers().lastHeader("notify-replay-of") != null
+                && new String(r.value()).contains(id), 1, WAIT, Duration.ZERO);
+        assertThat(replayed).hasSize(1);
+        assertThat(replayed.get(0).key()).isEqualTo("k-" + id);
+        assertThat(replayed.get(0).headers()).extracting(h -> h.key())
+                .noneMatch(k -> k.matches("notify-(channel|contact|attempts|retry-.*|dlq-.*)"));
 
         assertThat(statuses(id, "delivered", 2)).extracting(r -> statusData(r).path("channel").asText())
                 .containsExactlyInAnyOrder("email", "webhook");
