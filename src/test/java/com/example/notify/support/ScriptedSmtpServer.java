@@ -71,7 +71,23 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     /** Plain SMTP on a given port (a test that takes the server away and brings it back on the same address). */
     public static ScriptedSmtpServer plainOnPort(int port) {
-        return new ScriptedSmtpServer(false, 60_000, port);
+        // the address was just released (a DownRelay, an earlier server): the bind can fail for a moment
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (true) {
+            try {
+                return new ScriptedSmtpServer(false, 60_000, port);
+            } catch (RuntimeException e) {
+                if (!(e.getCause() instanceof java.net.BindException) || System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Offers STARTTLS and refuses mail before it. */
