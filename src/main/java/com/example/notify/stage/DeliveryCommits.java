@@ -1,12 +1,16 @@
 package com.example.notify.stage;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommit;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -14,11 +18,11 @@ import org.apache.kafka.common.TopicPartition;
  * Commits a channel stage's batch once its lanes are done: per partition, the offset of the lowest record that
  * did not reach a terminal state (or the end of the batch), all partitions in one {@code commitSync}. Runs on
  * the consumer's poll thread, after the parallel lanes joined, so the Kafka consumer is never used from two
- * threads. Every partition of the batch gets a committed offset, even one whose first record is unfinished:
- * camel-kafka resumes a paused consumer by seeking to the committed offsets and would skip a partition that has
- * none. When a record is unfinished the batch then fails: the consumer (breakOnFirstError) reads again from the
- * committed offsets, or, while the channel is paused, after it resumes; records after it that were finished
- * come back too and are skipped by the channel's (event, channel) idempotency.
+ * threads. Every partition of the batch gets a committed offset, even one whose first record is unfinished.
+ * When a record is unfinished the consumer is rewound to the committed offsets and the batch fails: it
+ * (breakOnFirstError) reads again from there, or, while the channel is paused ({@link ChannelBreakers}), after
+ * it resumes; records after it that were finished come back too and are skipped by the channel's
+ * (event, channel) idempotency.
  */
 public class DeliveryCommits {
 
@@ -28,10 +32,45 @@ public class DeliveryCommits {
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = offsets(batch);
         DefaultKafkaManualCommit any = batch.get(0).getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, DefaultKafkaManualCommit.class);
-        any.getConsumer().commitSync(offsets, Duration.ofMillis(any.getCommitTimeout()));
+        Consumer<?, ?> consumer = any.getConsumer();
+        consumer.commitSync(offsets, Duration.ofMillis(any.getCommitTimeout()));
         long unfinished = batch.stream().filter(r -> !DeliveryOutcomes.finished(r)).count();
         if (unfinished > 0) {
+            rewind(consumer, offsets);
             throw new DeliveryBatchIncompleteException(unfinished, batch.size());
+        }
+    }
+
+    /**
+     * Puts every assigned partition back where reading must resume: a partition of the batch at the offset just
+     * committed, any other at its committed offset, or at its beginning when it has none (the stage consumers
+     * start at the earliest record). The failed batch makes camel-kafka drop the rest of its poll; it reconnects
+     * (and reads from the committed offsets anyway), except while the channel is paused: then it only pauses,
+     * and on resume seeks the partitions that have a committed offset, not the others.
+     */
+    static void rewind(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        Set<TopicPartition> others = new HashSet<>(consumer.assignment());
+        others.removeAll(offsets.keySet());
+        offsets.forEach((tp, offset) -> {
+            if (consumer.assignment().contains(tp)) {
+                consumer.seek(tp, offset.offset());
+            }
+        });
+        if (others.isEmpty()) {
+            return;
+        }
+        List<TopicPartition> uncommitted = new ArrayList<>();
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(others);
+        for (TopicPartition tp : others) {
+            OffsetAndMetadata offset = committed.get(tp);
+            if (offset != null) {
+                consumer.seek(tp, offset.offset());
+            } else {
+                uncommitted.add(tp);
+            }
+        }
+        if (!uncommitted.isEmpty()) {
+            consumer.seekToBeginning(uncommitted);
         }
     }
 

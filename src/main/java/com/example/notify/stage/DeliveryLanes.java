@@ -1,12 +1,14 @@
 package com.example.notify.stage;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.PriorityQueue;
+import java.util.Set;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 
@@ -36,25 +38,50 @@ public final class DeliveryLanes {
         List<List<Exchange>> sorted = new ArrayList<>(groups.values());
         sorted.sort(Comparator.comparingInt((List<Exchange> g) -> g.size()).reversed());
         int count = Math.min(lanes, sorted.size());
-        List<List<Exchange>> plan = new ArrayList<>(count);
-        PriorityQueue<Integer> leastLoaded = new PriorityQueue<>(Comparator.comparingInt((Integer l) -> plan.get(l).size())
+        List<List<List<Exchange>>> laneGroups = new ArrayList<>(count);
+        int[] load = new int[count];
+        PriorityQueue<Integer> leastLoaded = new PriorityQueue<>(Comparator.comparingInt((Integer l) -> load[l])
                 .thenComparingInt(l -> l));
         for (int l = 0; l < count; l++) {
-            plan.add(new ArrayList<>());
+            laneGroups.add(new ArrayList<>());
             leastLoaded.add(l);
         }
         for (List<Exchange> group : sorted) {
             int lane = leastLoaded.poll();
-            plan.get(lane).addAll(group);
+            laneGroups.get(lane).add(group);
+            load[lane] += group.size();
             leastLoaded.add(lane);
         }
-        // each record knows the one before it in its lane: a lane goes on only past finished records
-        for (List<Exchange> lane : plan) {
+        // the first record of each partition is its head (where the committed offset is); a lane starts with the
+        // groups holding a head, so some lane's first record is a head: ChannelBreakers probes a paused provider
+        // with a head only, and the partition moves on past a failed probe
+        Set<Object> partitions = new HashSet<>();
+        for (Exchange record : batch) {
+            if (partitions.add(record.getMessage().getHeader(KafkaConstants.PARTITION))) {
+                record.setProperty(PARTITION_HEAD, Boolean.TRUE);
+            }
+        }
+        List<List<Exchange>> plan = new ArrayList<>(count);
+        for (List<List<Exchange>> groupsOfLane : laneGroups) {
+            List<Exchange> lane = new ArrayList<>();
+            groupsOfLane.stream().filter(DeliveryLanes::holdsHead).forEach(lane::addAll);
+            groupsOfLane.stream().filter(g -> !holdsHead(g)).forEach(lane::addAll);
+            // each record knows the one before it in its lane: a lane goes on only past finished records
             for (int i = 1; i < lane.size(); i++) {
                 lane.get(i).setProperty(PREVIOUS, lane.get(i - 1));
             }
+            plan.add(lane);
         }
         return plan;
+    }
+
+    private static boolean holdsHead(List<Exchange> group) {
+        return isPartitionHead(group.get(0));
+    }
+
+    /** True for the record a partition of the batch starts with. */
+    public static boolean isPartitionHead(Exchange record) {
+        return Boolean.TRUE.equals(record.getProperty(PARTITION_HEAD, Boolean.class));
     }
 
     /** Records that must keep their order: one key on one partition; a record without a key stands alone. */
@@ -67,5 +94,7 @@ public final class DeliveryLanes {
 
     /** Exchange property of a delivery record: the record before it in its lane (absent for a lane's first). */
     public static final String PREVIOUS = "notifyLanePrevious";
+    /** Exchange property of a delivery record: true for the first record of its partition in the batch. */
+    public static final String PARTITION_HEAD = "notifyPartitionHead";
 
 }

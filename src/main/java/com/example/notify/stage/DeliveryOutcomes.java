@@ -18,6 +18,7 @@ public class DeliveryOutcomes implements AggregationStrategy {
     public static final String FINISHED = "notifyDeliveryFinished";
 
     private final boolean lane;
+    private ChannelBreakers breakers;
 
     /** {@code lane}: the strategy of the split over lanes, which keeps a lane's failure from failing the batch. */
     public DeliveryOutcomes(boolean lane) {
@@ -28,20 +29,40 @@ public class DeliveryOutcomes implements AggregationStrategy {
         this(false);
     }
 
+    /** Told how each delivery that took a breaker's permit ended (record level). */
+    public void setBreakers(ChannelBreakers breakers) {
+        this.breakers = breakers;
+    }
+
     @Override
     public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
-        if (lane) {
-            // a lane's exchange carries the properties of its records' exchanges (the split copies its result
-            // back), the first record among them: marking here would mark a record that never ran. Only the
-            // record-level split marks; the lane level keeps one lane's failure from failing the batch.
-            newExchange.setException(null);
-            return oldExchange == null ? newExchange : oldExchange;
+        if (!lane) {
+            Exchange record = newExchange.getProperty(RECORD, Exchange.class);
+            if (record != null && newExchange.getException() == null) {
+                record.setProperty(FINISHED, Boolean.TRUE);
+            }
+            if (breakers != null) {
+                breakers.settle(newExchange);
+            }
         }
-        Exchange record = newExchange.getProperty(RECORD, Exchange.class);
-        if (record != null && newExchange.getException() == null) {
-            record.setProperty(FINISHED, Boolean.TRUE);
+        // a lane's exchange carries the properties of its records' exchanges (the split copies its result back),
+        // the first record among them: only the record-level split marks. Both levels keep a delivery's ending
+        // from ending the batch: the split copies the result's exception and its routing flags back to the
+        // batch, and a record dead-lettered (handled by the error handler) or stopped (already sent) would then
+        // end the batch's route before its commit
+        if (oldExchange == null) {
+            neutral(newExchange);
+            return newExchange;
         }
-        return oldExchange == null ? newExchange : oldExchange;
+        return oldExchange;
+    }
+
+    private static void neutral(Exchange result) {
+        result.setException(null);
+        result.setRouteStop(false);
+        result.setRollbackOnly(false);
+        result.setRollbackOnlyLast(false);
+        result.getExchangeExtension().setErrorHandlerHandled(null);
     }
 
     public static boolean finished(Exchange record) {

@@ -9,7 +9,9 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.example.notify.support.BundleProcess;
+import com.example.notify.support.DownRelay;
 import com.example.notify.support.EventSamples;
+import com.example.notify.support.FreePort;
 import com.example.notify.support.TestKafka;
 import com.example.notify.support.TestSmtp;
 import jakarta.mail.internet.MimeMessage;
@@ -60,6 +62,8 @@ class FaultInjectionIT {
     final Map<String, String> topics = new HashMap<>();
     String run;
     Path templates;
+    /** Records a scenario published (valid and poison); EVENTS unless it publishes at a steady rate. */
+    int published = EVENTS;
     /** Subjects (event ids) the SMTP server accepted, with repetitions; GreenMail unless a scenario says otherwise. */
     Supplier<List<String>> mailbox = this::greenMailSubjects;
     int smtpPort = TestSmtp.smtpPort();
@@ -95,18 +99,26 @@ class FaultInjectionIT {
     private List<String> publish() {
         List<String> valid = new ArrayList<>();
         for (int i = 0; i < EVENTS; i++) {
-            String id = run + "-" + i;
-            if (i % 100 == 50) {
-                TestKafka.publish(topics.get("events"), "k" + i, "{poison " + id);
-                continue;
+            String id = publishOne(i);
+            if (id != null) {
+                valid.add(id);
             }
-            valid.add(id);
-            TestKafka.publish(topics.get("events"), "k" + (i % 97), """
-                    {"specversion":"1.0","id":"%s","source":"/fault","type":"%s","time":"%s",
-                     "data":{"recipient":%s,"channels":[%s],"template":"fault"}}
-                    """.formatted(id, type.apply(i), Instant.now(), recipient.apply(i), channels));
         }
         return valid;
+    }
+
+    /** Publishes record {@code i} of the run: poison (returns null) for every 100th, else a valid event (its id). */
+    private String publishOne(int i) {
+        String id = run + "-" + i;
+        if (i % 100 == 50) {
+            TestKafka.publish(topics.get("events"), "k" + i, "{poison " + id);
+            return null;
+        }
+        TestKafka.publish(topics.get("events"), "k" + (i % 97), """
+                {"specversion":"1.0","id":"%s","source":"/fault","type":"%s","time":"%s",
+                 "data":{"recipient":%s,"channels":[%s],"template":"fault"}}
+                """.formatted(id, type.apply(i), Instant.now(), recipient.apply(i), channels));
+        return id;
     }
 
     private BundleProcess startBundle(String name) throws Exception {
@@ -243,7 +255,7 @@ class FaultInjectionIT {
         if (!lostIds.isEmpty()) {
             explain(lostIds);
         }
-        return new Figures(EVENTS, EVENTS - valid.size(), delivered.size(), subjects.size() - delivered.size(), dead.size(),
+        return new Figures(published, published - valid.size(), delivered.size(), subjects.size() - delivered.size(), dead.size(),
                 poisonDead, all.size() - dead.size(), validDead.size(), unexpected.size(), lostIds.size());
     }
 
@@ -284,6 +296,16 @@ class FaultInjectionIT {
         return ids;
     }
 
+    /** Every event goes to email and to Pardot (the Pardot stub, accepting everything). */
+    private void usePardotStub() {
+        TestPardot.acceptEverything();
+        String pardot = "http://127.0.0.1:" + TestPardot.server().port();
+        extra.putAll(Map.of("notify.pardot.base-url", pardot, "notify.pardot.oauth.instance-url", pardot,
+                "notify.pardot.business-unit-id", TestPardot.BUSINESS_UNIT, "notify.pardot.oauth.client-id", "fault-suite",
+                "notify.pardot.oauth.client-secret", "s3cr&t+=", "notify.pardot.per-second", "1000"));
+        channels = "\"email\",\"pardot\"";
+    }
+
     @Test
     void killMinus9ThreeTimesMidStreamLosesNothing() throws Exception {
         newRun("kill9");
@@ -302,12 +324,7 @@ class FaultInjectionIT {
             });
             return both;
         };
-        TestPardot.acceptEverything();
-        String pardot = "http://127.0.0.1:" + TestPardot.server().port();
-        extra.putAll(Map.of("notify.pardot.base-url", pardot, "notify.pardot.oauth.instance-url", pardot,
-                "notify.pardot.business-unit-id", TestPardot.BUSINESS_UNIT, "notify.pardot.oauth.client-id", "fault-suite",
-                "notify.pardot.oauth.client-secret", "s3cr&t+=", "notify.pardot.per-second", "1000"));
-        channels = "\"email\",\"pardot\"";
+        usePardotStub();
         List<String> valid = publish();
         BundleProcess bundle = startBundle("a");
         int kills = 0;
@@ -390,7 +407,7 @@ class FaultInjectionIT {
         dead.forEach(r -> done.add(String.valueOf(EventSamples.header(r, "notify-dlq-event-id"))));
         long poisonDead = dead.stream().filter(r -> "malformed-json".equals(EventSamples.header(r, "notify-dlq-reason")))
                 .map(FaultInjectionIT::origin).distinct().count();
-        return valid.stream().filter(id -> !done.contains(id)).count() + Math.max(0, EVENTS - valid.size() - poisonDead);
+        return valid.stream().filter(id -> !done.contains(id)).count() + Math.max(0, published - valid.size() - poisonDead);
     }
 
     @Test
@@ -479,6 +496,114 @@ class FaultInjectionIT {
             // a delivery gets its quick attempts in place (3), then waits on the 30 s retry tier: in the 8 s of 4xx no
             // recipient is tried more often than that, however many deliveries the lanes went through
             assertThat(most4xxPerRecipient).as("attempts per recipient while the server answered 4xx").isBetween(1, 3);
+        }
+    }
+
+    /**
+     * The SMTP relay down for notify.faults.outage-seconds (default 300, the target's 5 minutes) while events for
+     * email and Pardot flow at 10/s: the email channel pauses instead of burning its deliveries (no email
+     * dead-lettered, about one probe connection per probe interval), ingest and the Pardot channel go on at their
+     * usual latency, and once the relay is back every email goes out, once, within 3 minutes.
+     */
+    @Test
+    void smtpRelayDownForFiveMinutesPausesOnlyEmailAndDeadLettersNothing() throws Exception {
+        newRun("outage");
+        int outageSeconds = Integer.getInteger("notify.faults.outage-seconds", 300);
+        int perSecond = 10;
+        int probeIntervalSeconds = 10;
+        usePardotStub();
+        extra.put("notify.stage.pause.probe-interval-seconds", String.valueOf(probeIntervalSeconds));
+        smtpPort = FreePort.next();
+        List<ScriptedSmtpServer> relays = new java.util.concurrent.CopyOnWriteArrayList<>();
+        relays.add(ScriptedSmtpServer.plainOnPort(smtpPort));
+        mailbox = () -> relays.stream().flatMap(r -> r.accepted.stream()).map(FaultInjectionIT::subjectOf)
+                .filter(id -> id.startsWith(run + "-")).toList();
+        DownRelay down = null;
+        List<String> valid = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Map<String, Instant> publishedAt = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ScheduledExecutorService publisher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            startBundle("a");
+            publisher.scheduleAtFixedRate(() -> {
+                int i = count.getAndIncrement();
+                Instant at = Instant.now();
+                String id = publishOne(i);
+                if (id != null) {
+                    publishedAt.put(id, at);
+                    valid.add(id);
+                }
+            }, 0, 1000 / perSecond, java.util.concurrent.TimeUnit.MILLISECONDS);
+            waitForMailed(100, Duration.ofSeconds(120));
+            Thread.sleep(10_000);
+
+            relays.get(0).close();
+            down = new DownRelay(smtpPort);
+            Instant outageStart = Instant.now();
+            long mailedAtOutage = mailed().size();
+            // the breaker opens after a few failed deliveries; from then on only probes knock
+            Thread.sleep(30_000);
+            int connectionsBefore = down.connections();
+            Instant settled = Instant.now();
+            Thread.sleep(Math.max(10, outageSeconds - 30) * 1000L);
+            int probes = down.connections() - connectionsBefore;
+            double pausedSeconds = Duration.between(settled, Instant.now()).toMillis() / 1e3;
+            long mailedDuringOutage = mailed().size() - mailedAtOutage;
+            long pendingAtReturn = pending(List.copyOf(valid), mailed());
+            down.close();
+            relays.add(ScriptedSmtpServer.plainOnPort(smtpPort));
+            Instant back = Instant.now();
+            List<String> dueAtReturn = List.copyOf(valid);
+            // events keep coming while the backlog drains
+            waitFor("every email published before the relay's return delivered", () -> Set.copyOf(mailed()).containsAll(dueAtReturn),
+                    Duration.ofMinutes(3), () -> "pending " + pending(dueAtReturn, mailed()));
+            double caughtUpSeconds = Duration.between(back, Instant.now()).toMillis() / 1e3;
+            Thread.sleep(Math.max(0, 30_000 - Duration.between(back, Instant.now()).toMillis()));
+            publisher.shutdown();
+            publisher.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            published = count.get();
+
+            awaitSettled(valid, Duration.ofSeconds(120));
+            waitFor("every valid id upserted", () -> Set.copyOf(upserted()).containsAll(valid), Duration.ofSeconds(60),
+                    () -> "pending " + pending(valid, upserted()));
+
+            // Pardot during the outage: from the event's publication to its upsert at the stub
+            List<Long> pardotMs = new ArrayList<>();
+            for (var request : TestPardot.server().findAll(postRequestedFor(urlEqualTo(TestPardot.UPSERT_PATH)))) {
+                String email = EventSamples.json(request.getBody()).path("matchEmail").asText();
+                Instant at = publishedAt.get(run + "-" + email.substring(1, email.indexOf('@')));
+                if (at != null && !at.isBefore(outageStart) && at.isBefore(back)) {
+                    pardotMs.add(request.getLoggedDate().getTime() - at.toEpochMilli());
+                }
+            }
+            java.util.Collections.sort(pardotMs);
+            long pardotP99 = pardotMs.isEmpty() ? Long.MAX_VALUE : pardotMs.get((int) Math.ceil(pardotMs.size() * 0.99) - 1);
+
+            Figures f = reconcile(valid);
+            Figures p = reconcile(valid, "pardot", upserted(), Map.of());
+            long allowedProbes = (long) Math.floor(pausedSeconds / probeIntervalSeconds) + 1;
+            // the outage held emails back: some were pending when the relay returned, and the bundle did knock
+            boolean hitPending = pendingAtReturn > 0 && down.connections() > 0;
+            String figures = ("outage=%ds connections-while-paused=%d in %.0fs (allowed %d) emails-during-outage=%d pending-at-return=%d "
+                    + "caught-up-after=%.1fs pardot-upserts-during-outage=%d pardot-p99=%dms").formatted(outageSeconds, probes,
+                    pausedSeconds, allowedProbes, mailedDuringOutage, pendingAtReturn, caughtUpSeconds, pardotMs.size(), pardotP99);
+            report("smtp down %ds [email]".formatted(outageSeconds), f, hitPending, figures);
+            report("smtp down %ds [pardot]".formatted(outageSeconds), p, hitPending, "");
+            assertAccounted(f, 0, hitPending);
+            assertAccounted(p, 0, hitPending);
+            assertThat(f.duplicates()).as("every email once").isZero();
+            assertThat(probes).as("connections to the relay while the channel is paused").isBetween(1, (int) allowedProbes);
+            assertThat(caughtUpSeconds).as("emails held by the outage delivered after the return").isLessThan(180);
+            assertThat(pardotMs.size()).as("Pardot kept flowing during the outage").isGreaterThan(outageSeconds * perSecond / 2);
+            assertThat(pardotP99).as("Pardot p99 latency during the outage, ms").isLessThanOrEqualTo(2_000);
+        } finally {
+            publisher.shutdownNow();
+            if (down != null) {
+                down.close();
+            }
+            for (ScriptedSmtpServer relay : relays) {
+                relay.close();
+            }
         }
     }
 

@@ -64,6 +64,29 @@ class DeliveryLanesAndCommitsTest {
         }
     }
 
+    @Test
+    void eachPartitionsFirstRecordIsMarkedAndStartsItsLane() {
+        // 3 partitions, many keys with more records than the heads' keys: the heads' groups are the smallest,
+        // placed last by size, and still come first in their lanes
+        List<Exchange> batch = new ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            batch.add(record(p, 100, "head" + p));
+            for (int i = 1; i <= 60; i++) {
+                batch.add(record(p, 100 + i, "k" + (i % 10)));
+            }
+        }
+        List<List<Exchange>> lanes = DeliveryLanes.plan(batch, 4);
+        List<Exchange> heads = batch.stream().filter(DeliveryLanes::isPartitionHead).toList();
+        assertThat(heads).extracting(r -> r.getMessage().getHeader(KafkaConstants.OFFSET)).containsOnly(100L);
+        assertThat(heads).hasSize(3);
+        for (Exchange head : heads) {
+            List<Exchange> lane = lanes.stream().filter(l -> l.contains(head)).findFirst().orElseThrow();
+            int at = lane.indexOf(head);
+            assertThat(lane.subList(0, at)).as("only heads before a head in its lane").allMatch(DeliveryLanes::isPartitionHead);
+        }
+        assertThat(lanes.stream().map(l -> l.get(0))).as("some lane starts with a head").anyMatch(DeliveryLanes::isPartitionHead);
+    }
+
     private static Map<Integer, Long> byPartition(List<Exchange> batch) {
         Map<Integer, Long> out = new HashMap<>();
         DeliveryCommits.offsets(batch).forEach((tp, o) -> out.put(tp.partition(), o.offset()));

@@ -28,7 +28,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final SMTPServer server;
 
     private ScriptedSmtpServer(boolean tls, int idleTimeoutMs) {
-        SMTPServer.Builder builder = SMTPServer.port(0)
+        this(tls, idleTimeoutMs, 0);
+    }
+
+    private ScriptedSmtpServer(boolean tls, int idleTimeoutMs, int port) {
+        SMTPServer.Builder builder = SMTPServer.port(port)
                 .bindAddress(java.net.InetAddress.getLoopbackAddress())
                 .connectionTimeoutMs(idleTimeoutMs)
                 .maxConnections(100)
@@ -63,6 +67,27 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     /** Plain SMTP, no STARTTLS offered; the server drops connections idle for {@code idleTimeoutMs}. */
     public static ScriptedSmtpServer plain(int idleTimeoutMs) {
         return new ScriptedSmtpServer(false, idleTimeoutMs);
+    }
+
+    /** Plain SMTP on a given port (a test that takes the server away and brings it back on the same address). */
+    public static ScriptedSmtpServer plainOnPort(int port) {
+        // the address was just released (a DownRelay, an earlier server): the bind can fail for a moment
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (true) {
+            try {
+                return new ScriptedSmtpServer(false, 60_000, port);
+            } catch (RuntimeException e) {
+                if (!(e.getCause() instanceof java.net.BindException) || System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Offers STARTTLS and refuses mail before it. */

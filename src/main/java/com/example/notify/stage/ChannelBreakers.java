@@ -1,0 +1,265 @@
+package com.example.notify.stage;
+
+import com.example.notify.failure.PermanentFailureException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Consumer;
+import org.apache.camel.Exchange;
+import org.apache.camel.Route;
+import org.apache.camel.ServiceStatus;
+import org.apache.camel.StatefulService;
+import org.apache.camel.support.service.ServiceHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A circuit breaker per channel stage that pauses the channel, not its deliveries. When a channel's provider
+ * keeps failing transiently (after each delivery's attempts in place) the breaker opens: the channel's consumer
+ * is suspended (camel-kafka pauses its partitions and keeps polling: no rebalance; ingest and the other
+ * channels go on), and deliveries that reach it meanwhile are not attempted: they stay unfinished and are read
+ * again, instead of climbing the retry tiers or being dead-lettered. After the probe interval the breaker turns
+ * half open and the consumer resumes: one delivery goes to the provider (the probe) while the others of the
+ * batch wait briefly for its outcome; when it succeeds the channel is back, when it fails the channel pauses for
+ * another interval. An outage thus costs one provider call per interval per replica, and the backlog goes out
+ * as soon as the provider answers, not after the retry tiers' delays.
+ *
+ * <p>Why our own and not the {@code circuitBreaker} EIP: camel-resilience4j 4.17 wraps calls, not a consumer,
+ * and offers no state-change hook. The breaker is resilience4j's, driven from the stage: {@link #permit} before
+ * a delivery, {@link #settleFailure} when its attempts failed (retry-later), {@link #settle} when it ended.
+ * Suspending the consumer from a lane thread is safe: camel-kafka only flags the fetcher, which pauses after
+ * the current batch (and then does not reconnect for the batch's unfinished records).
+ */
+public class ChannelBreakers implements CamelContextAware {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChannelBreakers.class);
+
+    /** Exchange property: the channel whose breaker granted this delivery a permit not settled yet. */
+    public static final String PERMIT = "notifyBreakerPermit";
+
+    private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    private final Set<String> gauges = ConcurrentHashMap.newKeySet();
+    private CamelContext camelContext;
+    private String channels = "";
+    private float failureRatePercent = 50;
+    private int minimumCalls = 10;
+    private int window = 20;
+    private int probeIntervalSeconds = 10;
+    /** How long a delivery waits for the probe's outcome while the breaker is half open. */
+    private long probeWaitMs = 2_000;
+
+    /** The channel's breaker, made on first use (and its gauge registered). */
+    public CircuitBreaker of(String channel) {
+        CircuitBreaker existing = breakers.get(channel);
+        return existing != null ? existing : breakers.computeIfAbsent(channel, this::create);
+    }
+
+    private CircuitBreaker create(String channel) {
+        Duration interval = Duration.ofSeconds(probeIntervalSeconds);
+        CircuitBreaker breaker = CircuitBreaker.of(channel, CircuitBreakerConfig.custom()
+                .failureRateThreshold(failureRatePercent)
+                .minimumNumberOfCalls(minimumCalls)
+                .slidingWindowSize(window)
+                .waitDurationInOpenState(interval)
+                // a paused consumer makes no calls: the breaker must turn half open by itself
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                .permittedNumberOfCallsInHalfOpenState(1)
+                // a probe whose outcome never comes (no record to probe with, an exchange lost) must not keep
+                // the channel half open for ever: back to open, and another probe after the interval
+                .maxWaitDurationInHalfOpenState(interval)
+                .build());
+        breaker.getEventPublisher().onStateTransition(e -> {
+            LOG.warn("Channel {}: provider circuit {}", channel, e.getStateTransition());
+            steer(channel, breaker.getState());
+        });
+        return breaker;
+    }
+
+    /**
+     * Before a delivery is attempted. Passes while the breaker is closed, and for the one probe while it is
+     * half open; otherwise (open, or half open with the probe under way and no outcome within the wait) asks
+     * for the consumer to pause and throws {@link ChannelPausedException}: the record stays unfinished.
+     * Only the first record of a partition may be the probe: a failed probe goes to a retry tier, and its
+     * partition's committed offset moves past it (a probe further down would be read again with the records
+     * before it, and tried, and parked, again).
+     */
+    public void permit(String channel, Exchange exchange) throws InterruptedException {
+        CircuitBreaker breaker = of(channel);
+        Exchange record = exchange.getProperty(DeliveryOutcomes.RECORD, Exchange.class);
+        boolean mayProbe = record == null || DeliveryLanes.isPartitionHead(record);
+        long deadline = System.currentTimeMillis() + probeWaitMs;
+        while (true) {
+            CircuitBreaker.State state = breaker.getState();
+            if ((state != CircuitBreaker.State.HALF_OPEN || mayProbe) && breaker.tryAcquirePermission()) {
+                break;
+            }
+            if (state != CircuitBreaker.State.HALF_OPEN || System.currentTimeMillis() > deadline) {
+                steer(channel, breaker.getState());
+                throw new ChannelPausedException(channel);
+            }
+            Thread.sleep(50);
+        }
+        exchange.setProperty(PERMIT, channel);
+    }
+
+    /**
+     * A delivery's attempts failed (the first step of retry-later). A transient failure counts against the
+     * provider; a permanent one (an address refused, a template that does not render) says nothing about it and
+     * gives the permit back.
+     */
+    public void settleFailure(Exchange exchange) {
+        String channel = exchange.getProperty(PERMIT, String.class);
+        if (channel == null) {
+            return;
+        }
+        exchange.removeProperty(PERMIT);
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (permanent(failure)) {
+            of(channel).releasePermission();
+        } else {
+            of(channel).onError(0, TimeUnit.MILLISECONDS, failure != null ? failure : new IllegalStateException("failed"));
+        }
+    }
+
+    /**
+     * A delivery that took a permit ended in its lane (the record-level aggregation). Delivered counts for the
+     * provider; anything else not settled as a failure (skipped as already sent, suppressed, an exchange that
+     * still failed) did not reach the provider, or tells nothing about it, and gives the permit back.
+     */
+    public void settle(Exchange delivery) {
+        String channel = delivery.getProperty(PERMIT, String.class);
+        if (channel == null) {
+            return;
+        }
+        delivery.removeProperty(PERMIT);
+        if (delivery.getException() == null && "delivered".equals(delivery.getProperty("notifyStatus", String.class))) {
+            of(channel).onSuccess(0, TimeUnit.MILLISECONDS);
+        } else {
+            of(channel).releasePermission();
+        }
+    }
+
+    /** True while the channel takes deliveries normally: attempts in place only then (not while probing). */
+    public boolean closed(String channel) {
+        return channel == null || of(channel).getState() == CircuitBreaker.State.CLOSED;
+    }
+
+    /** True while the channel's consumer should be paused. */
+    public boolean paused(String channel) {
+        return of(channel).getState() == CircuitBreaker.State.OPEN;
+    }
+
+    /**
+     * Suspends or resumes each channel's consumer to match its breaker: a timer calls this as a safety net
+     * (transitions steer at once). Also registers each breaker's gauge once the registry is there.
+     */
+    public void steerAll() {
+        for (String channel : channels.split(",")) {
+            if (!channel.isBlank()) {
+                of(channel.trim());
+            }
+        }
+        breakers.forEach((channel, breaker) -> {
+            if (!gauges.contains(channel) && registerGauge(channel, breaker)) {
+                gauges.add(channel);
+            }
+            steer(channel, breaker.getState());
+        });
+    }
+
+    private void steer(String channel, CircuitBreaker.State state) {
+        if (camelContext == null) {
+            return;
+        }
+        Route route = camelContext.getRoute("consume-" + channel + "-deliveries");
+        if (route == null || !(route.getConsumer() instanceof StatefulService consumer)) {
+            return;
+        }
+        boolean pause = state == CircuitBreaker.State.OPEN;
+        try {
+            if (pause && consumer.getStatus() == ServiceStatus.Started) {
+                LOG.warn("Channel {}: pausing its consumer while the provider is out", channel);
+                ServiceHelper.suspendService(consumer);
+            } else if (!pause && consumer.getStatus() == ServiceStatus.Suspended) {
+                LOG.warn("Channel {}: resuming its consumer ({})", channel, state);
+                ServiceHelper.resumeService(consumer);
+            }
+        } catch (Exception e) {
+            LOG.warn("Channel {}: could not {} its consumer: {}", channel, pause ? "pause" : "resume", e.getMessage());
+        }
+    }
+
+    private static boolean permanent(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PermanentFailureException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean registerGauge(String channel, CircuitBreaker breaker) {
+        MeterRegistry registry = camelContext == null ? null : camelContext.getRegistry().findSingleByType(MeterRegistry.class);
+        if (registry == null) {
+            return false;
+        }
+        // 0 closed, 1 open (paused), 0.5 half open (probing)
+        Gauge.builder("notify_channel_paused", breaker, b -> switch (b.getState()) {
+            case OPEN, FORCED_OPEN -> 1.0;
+            case HALF_OPEN -> 0.5;
+            default -> 0.0;
+        }).description("1 while the channel's consumer is paused because its provider is out, 0.5 while probing")
+                .tag("channel", channel).register(registry);
+        return true;
+    }
+
+    /** The channels whose breakers (and gauges) exist from the start, before their first delivery. */
+    public void setChannels(String csv) {
+        this.channels = csv;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    public void setFailureRatePercent(float failureRatePercent) {
+        this.failureRatePercent = failureRatePercent;
+    }
+
+    public void setMinimumCalls(int minimumCalls) {
+        this.minimumCalls = minimumCalls;
+    }
+
+    public void setWindow(int window) {
+        this.window = window;
+    }
+
+    public void setProbeIntervalSeconds(int probeIntervalSeconds) {
+        this.probeIntervalSeconds = probeIntervalSeconds;
+    }
+
+    public void setProbeWaitMs(long probeWaitMs) {
+        this.probeWaitMs = probeWaitMs;
+    }
+
+    /** The channel is paused: the delivery was not attempted and stays unfinished (read again on resume). */
+    public static class ChannelPausedException extends RuntimeException {
+        public ChannelPausedException(String channel) {
+            super("channel " + channel + " is paused: its provider's circuit is open", null, false, false);
+        }
+    }
+}
