@@ -256,7 +256,7 @@ class ObservabilityTest {
         });
         JsonNode rules = JSON.readTree(get(api + "/api/v1/rules").substring(4)).path("data").path("groups");
         assertThat(rules.findValuesAsText("name")).contains("NotifyDeadLettersRising", "NotifyDeliveryFailureRatio",
-                "NotifyConsumerLag", "NotifyChannelLag", "NotifyRetryTierOverdue");
+                "NotifyConsumerLag", "NotifyChannelLag", "NotifyRetryTierOverdue", "NotifyChannelPaused");
         JsonNode up = JSON.readTree(get(api + "/api/v1/query?query=up").substring(4)).path("data").path("result");
         assertThat(up.get(0).path("value").get(1).asText()).isEqualTo("1");
     }
