@@ -34,6 +34,9 @@ public class EmbeddedKafkaListener extends MainListenerSupport {
         for (String key : new String[] {"events", "status", "dlq"}) {
             pc.resolveProperty("notify.kafka.topic." + key).ifPresent(topics::add);
         }
+        // the priority lane's events topic: producers publish to it, so it exists from the start
+        pc.resolveProperty("notify.kafka.topic.events").ifPresent(events -> pc.resolveProperty("notify.priority.topic-suffix")
+                .ifPresent(suffix -> topics.add(events + suffix)));
         Set<String> compacted = pc.resolveProperty("notify.kafka.topic.idempotency").stream().collect(Collectors.toSet());
         topics.addAll(compacted);
         int partitions = Integer.parseInt(pc.resolveProperty("notify.kafka.embedded.partitions").orElse("4"));

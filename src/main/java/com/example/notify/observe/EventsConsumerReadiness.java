@@ -28,6 +28,7 @@ public class EventsConsumerReadiness extends AbstractHealthCheck {
 
     private String groupId;
     private List<String> channels = List.of();
+    private boolean priorityLane;
     private String retryGroup = "";
     private String idempotentRepository;
     private final MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
@@ -64,7 +65,15 @@ public class EventsConsumerReadiness extends AbstractHealthCheck {
         // group would take no traffic
         Map<String, String> stages = new LinkedHashMap<>();
         stages.put("events", groupId);
-        channels.forEach(channel -> stages.put(channel + " stage", groupId + "-" + channel));
+        if (priorityLane) {
+            stages.put("priority events", groupId + "-priority");
+        }
+        channels.forEach(channel -> {
+            stages.put(channel + " stage", groupId + "-" + channel);
+            if (priorityLane) {
+                stages.put(channel + " priority stage", groupId + "-" + channel + "-priority");
+            }
+        });
         // and the retry tier forwarder's: deliveries waiting on a tier come back only through it
         if (!retryGroup.isBlank()) {
             stages.put("retry forwarder", retryGroup);
@@ -124,6 +133,14 @@ public class EventsConsumerReadiness extends AbstractHealthCheck {
 
     public void setGroupId(String groupId) {
         this.groupId = groupId;
+    }
+
+    /**
+     * Whether the priority lane's groups must have joined too: {@code <group>-priority} and, per channel,
+     * {@code <group>-<channel>-priority} (routes/consume-events and the -priority channel stages).
+     */
+    public void setPriorityLane(boolean priorityLane) {
+        this.priorityLane = priorityLane;
     }
 
     /** The channels whose stages (consumer group {@code <group>-<channel>}) must have joined too; comma-separated. */

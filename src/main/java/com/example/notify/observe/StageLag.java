@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -95,11 +96,17 @@ public class StageLag extends CamelContextBean {
     /** The groups and topics of this configuration, in a fixed order. */
     List<Stage> stages() {
         List<Stage> list = new ArrayList<>();
+        // the priority lane's groups and topics beside the normal ones (notify.priority.topic-suffix): same stage,
+        // told apart by the group label
+        Optional<String> prioritySuffix = property("notify.priority.topic-suffix");
         list.add(new Stage("ingest", "none", "none", groupId, eventsTopic));
+        prioritySuffix.ifPresent(suffix -> list.add(new Stage("ingest", "none", "none", groupId + "-priority", eventsTopic + suffix)));
         for (String channel : channels) {
             String topic = property("notify.kafka.topic.deliver." + channel)
                     .orElseThrow(() -> new IllegalStateException("notify.kafka.topic.deliver." + channel + " is not set"));
             list.add(new Stage("channel", channel, "none", groupId + "-" + channel, topic));
+            prioritySuffix.ifPresent(suffix -> list.add(
+                    new Stage("channel", channel, "none", groupId + "-" + channel + "-priority", topic + suffix)));
         }
         if (channels.contains("pardot")) {
             property("notify.kafka.topic.pardot-deferred").ifPresent(topic ->

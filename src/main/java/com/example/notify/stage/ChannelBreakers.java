@@ -6,6 +6,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -179,10 +180,16 @@ public class ChannelBreakers implements CamelContextAware {
         if (camelContext == null) {
             return;
         }
-        Route route = camelContext.getRoute("consume-" + channel + "-deliveries");
-        if (route == null || !(route.getConsumer() instanceof StatefulService consumer)) {
-            return;
+        // every stage of the channel: consume-<channel>-deliveries and its priority lane's
+        for (String routeId : List.of("consume-" + channel + "-deliveries", "consume-" + channel + "-priority-deliveries")) {
+            Route route = camelContext.getRoute(routeId);
+            if (route != null && route.getConsumer() instanceof StatefulService consumer) {
+                steer(channel, state, consumer);
+            }
         }
+    }
+
+    private void steer(String channel, CircuitBreaker.State state, StatefulService consumer) {
         boolean pause = state == CircuitBreaker.State.OPEN;
         try {
             if (pause && consumer.getStatus() == ServiceStatus.Started) {

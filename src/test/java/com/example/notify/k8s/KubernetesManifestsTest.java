@@ -153,9 +153,12 @@ class KubernetesManifestsTest {
         // delivery topic, as the app names them (not the retry group: its lag is deliveries waiting by design)
         String group = APP.getProperty("notify.kafka.group-id");
         Map<String, String> expected = new TreeMap<>();
+        String priority = APP.getProperty("notify.priority.topic-suffix");
         expected.put(group, resolve("notify.kafka.topic.events"));
+        expected.put(group + "-priority", resolve("notify.kafka.topic.events") + priority);
         for (String channel : APP.getProperty("notify.channels").split(",")) {
             expected.put(group + "-" + channel.strip(), resolve("notify.kafka.topic.deliver." + channel.strip()));
+            expected.put(group + "-" + channel.strip() + "-priority", resolve("notify.kafka.topic.deliver." + channel.strip()) + priority);
         }
         Map<String, String> watched = new TreeMap<>();
         JsonNode triggers = scaled.path("spec").path("triggers");

@@ -73,6 +73,12 @@ class EventsConsumerReadinessTest {
                     });
                     assertThat(readiness.call().getDetails()).containsEntry("email stage.consumers", 1);
 
+                    // the priority lane's groups when it is on
+                    readiness.setPriorityLane(true);
+                    assertThat(readiness.call().getMessage()).hasValueSatisfying(m -> assertThat(m)
+                            .isEqualTo("priority events consumer not subscribed yet"));
+                    readiness.setPriorityLane(false);
+
                     // and the retry tier forwarder's group: deliveries on the tiers come back only through it
                     readiness.setRetryGroup(group + "-retry");
                     assertThat(readiness.call().getMessage()).hasValueSatisfying(m -> assertThat(m)

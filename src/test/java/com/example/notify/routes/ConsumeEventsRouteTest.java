@@ -121,7 +121,7 @@ class ConsumeEventsRouteTest {
         assertThat(header(letter, "notify-dlq-reason")).isEqualTo("malformed-json");
         assertThat(header(letter, "notify-dlq-problems")).contains("not valid JSON");
         assertThat(header(letter, "notify-dlq-exception-class")).endsWith("InvalidEventException");
-        assertThat(header(letter, "notify-dlq-route-id")).isEqualTo("consume-events");
+        assertThat(header(letter, "notify-dlq-route-id")).isEqualTo("process-event");
         assertThat(header(letter, "notify-dlq-attempts")).isEqualTo("1");
         assertThat(header(letter, "notify-dlq-original-topic")).isEqualTo(EVENTS);
         assertThat(header(letter, "notify-dlq-original-partition")).isNotBlank();

@@ -89,7 +89,7 @@ class ValidateRoutesTest {
         int component = edit("deliver-smtp.camel.yaml", "uri: \"{{notify.smtp.protocol}}://", "uri: \"smsx://");
         List<String> problems = problems();
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("routes/consume-events.camel.yaml:")
-                .contains("endpoint kafka:{{notify.kafka.topic.events}} in profile default").contains("autoOfsetReset").contains("Unknown option"));
+                .contains("endpoint kafka:{{topic}} in profile default").contains("autoOfsetReset").contains("Unknown option"));
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("routes/deliver-smtp.camel.yaml:" + component + ":")
                 .contains("unknown component 'smsx'"));
         assertThat(option).isPositive();
