@@ -43,7 +43,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.throttle.smtp.per-second=1000",
             "notify.retry.channel.initial-delay-ms=100",
             "notify.retry.tiers=1s,2s",
-            "notify.email.retry-horizon=8s"
+            "notify.email.retry-horizon=14s"
         })
 class StagedDeliveryTest {
 
@@ -137,7 +137,7 @@ class StagedDeliveryTest {
         String run = TestKafka.uniqueName("t");
         String flaky = "flaky-" + run + "@example.com";
         String hopeless = "hopeless-" + run + "@example.com";
-        flakyUntil = System.currentTimeMillis() + 5_000;
+        flakyUntil = System.currentTimeMillis() + 8_000; // room for a loaded machine; within the 14 s horizon
         TestKafka.publish(EVENTS, flaky, event(run + "-flaky", flaky));
         TestKafka.publish(EVENTS, hopeless, event(run + "-hopeless", hopeless));
         for (int i = 0; i < 10; i++) {
@@ -154,7 +154,7 @@ class StagedDeliveryTest {
                 Duration.ofSeconds(30), Duration.ofSeconds(1)).stream().map(r -> EventSamples.statusData(r).path("status").asText()).toList();
         assertThat(flakyStatuses).contains("failed", "delivered").doesNotContain("dead-lettered");
 
-        // the hopeless one: tiers until the next attempt would fall past the 8 s horizon, then a dead letter
+        // the hopeless one: tiers until the next attempt would fall past the 14 s horizon, then a dead letter
         List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> dead = TestKafka.read("staged.dlq",
                 r -> (run + "-hopeless").equals(EventSamples.header(r, "notify-dlq-event-id")), 1, Duration.ofSeconds(60), Duration.ofSeconds(2));
         assertThat(dead).hasSize(1);
