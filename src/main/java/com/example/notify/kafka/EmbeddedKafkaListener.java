@@ -37,7 +37,13 @@ public class EmbeddedKafkaListener extends MainListenerSupport {
         Set<String> compacted = pc.resolveProperty("notify.kafka.topic.idempotency").stream().collect(Collectors.toSet());
         topics.addAll(compacted);
         int partitions = Integer.parseInt(pc.resolveProperty("notify.kafka.embedded.partitions").orElse("4"));
-        broker.createTopics(topics, compacted, partitions);
+        java.util.Map<String, java.util.Map<String, String>> configs = new java.util.HashMap<>();
+        compacted.forEach(topic -> configs.put(topic, java.util.Map.of("cleanup.policy", "compact")));
+        // the events topic refuses what ingest would dead-letter as payload-too-large anyway, with room for
+        // headers: its largest record plus the dead-letter headers stays far below the producer's 1 MiB
+        pc.resolveProperty("notify.kafka.topic.events").ifPresent(events -> configs.put(events, java.util.Map.of(
+                "max.message.bytes", pc.resolveProperty("notify.kafka.events.max-message-bytes").orElse("262144"))));
+        broker.createTopics(topics, configs, partitions);
         LOG.info("Embedded Kafka broker on {} with topics {} ({} ms, data in {})", broker.bootstrapServers(),
                 Arrays.toString(topics.toArray()), (System.nanoTime() - started) / 1_000_000, dir);
     }
