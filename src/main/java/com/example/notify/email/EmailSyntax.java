@@ -39,6 +39,32 @@ public final class EmailSyntax {
         return at > 0 && at <= MAX_LOCAL && validLocal(address, at, allowUtf8Local) && validDomain(address, at + 1, length);
     }
 
+    /**
+     * The shape the event schema's {@code format: email} asks for: one at-sign between a local part of at most
+     * 64 and a domain of at most 253 characters, no white space and no list or angle-bracket syntax. The full
+     * policy ({@link #isValid}) is applied at delivery, where a failure is {@code invalid-recipient-address}
+     * for the channel instead of a schema violation for the whole event.
+     */
+    public static boolean isPlausible(CharSequence address) {
+        int length = address.length();
+        if (length < 3 || length > MAX_ADDRESS) {
+            return false;
+        }
+        int at = -1;
+        for (int i = 0; i < length; i++) {
+            char c = address.charAt(i);
+            if (c == '@') {
+                if (at >= 0) {
+                    return false;
+                }
+                at = i;
+            } else if (c <= ' ' || Character.isWhitespace(c) || Character.isSpaceChar(c) || "<>,;".indexOf(c) >= 0) {
+                return false;
+            }
+        }
+        return at > 0 && at <= MAX_LOCAL && length - at - 1 >= 1 && length - at - 1 <= 253;
+    }
+
     /** True when the address has a character outside ASCII (needs SMTPUTF8). */
     public static boolean isAscii(CharSequence address) {
         for (int i = 0; i < address.length(); i++) {

@@ -81,10 +81,16 @@ public class EventValidator {
         }
         JsonNode parsed = parse(value);
         ObjectNode envelope = isBinaryMode(headers) ? envelopeFromHeaders(headers, parsed) : asObject(parsed);
-        // before the schema: its $-anchored patterns would let a trailing line break through
-        List<String> problems = ControlCharacters.problems(envelope);
-        if (problems.isEmpty()) {
-            problems = schemaProblems(envelope);
+        // control characters are decided here, not by the schema: its $-anchored patterns would let a trailing
+        // line break through. The schema still names the other fields at fault (all its checks are linear).
+        List<String> problems = new ArrayList<>(ControlCharacters.problems(envelope));
+        Set<String> decided = new java.util.HashSet<>();
+        problems.forEach(p -> decided.add(p.substring(0, p.indexOf(':'))));
+        for (String problem : schemaProblems(envelope)) {
+            int colon = problem.indexOf(':');
+            if (colon < 0 || !decided.contains(problem.substring(0, colon))) {
+                problems.add(problem);
+            }
         }
         if (!problems.isEmpty()) {
             throw new InvalidEventException(InvalidEventException.SCHEMA_VIOLATION, problems);

@@ -5,9 +5,9 @@ import com.networknt.schema.ExecutionContext;
 import com.networknt.schema.Format;
 
 /**
- * The schema's {@code format: email}, by the bundle's address policy ({@link EmailSyntax}) in linear time.
- * Internationalised local parts pass here (whether they can be sent is decided at delivery, by
- * {@code notify.email.allow-utf8-addresses}); address literals and Unicode domains do not.
+ * The schema's {@code format: email} in linear time: the shape of one mailbox ({@link EmailSyntax#isPlausible}).
+ * The address policy (no literals, ASCII/punycode domains, SMTPUTF8) is applied at delivery, per channel, as a
+ * permanent {@code invalid-recipient-address}: one event's bad address must not fail its other channels.
  */
 final class LinearEmailFormat implements Format {
 
@@ -23,6 +23,6 @@ final class LinearEmailFormat implements Format {
 
     @Override
     public boolean matches(ExecutionContext executionContext, String value) {
-        return EmailSyntax.isValid(value, true);
+        return EmailSyntax.isPlausible(value);
     }
 }
