@@ -55,7 +55,8 @@ import org.junit.jupiter.api.TestInstance;
             "notify.email.retry-horizon=0s",
             "notify.replay.tokens=ops-token",
             "notify.webhook.allowed-urls=http://127\\.0\\.0\\.1:[0-9]+/hooks/.*",
-            "camel.server.host=127.0.0.1"
+            "camel.server.host=127.0.0.1",
+            "notify.admin.host=127.0.0.1"
         })
 class ReplayDeadLettersTest {
 
@@ -66,11 +67,14 @@ class ReplayDeadLettersTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final WireMockServer HOOK = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
     static final int PORT;
+    static final int ADMIN_PORT;
 
     static {
         HOOK.start();
         PORT = FreePort.next();
+        ADMIN_PORT = FreePort.next();
         System.setProperty("camel.server.port", String.valueOf(PORT));
+        System.setProperty("notify.admin.port", String.valueOf(ADMIN_PORT));
         System.setProperty("notify.webhook.url", "http://127.0.0.1:" + HOOK.port() + "/hooks/ops");
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
         System.setProperty("notify.smtp.port", String.valueOf(TestSmtp.smtpPort()));
@@ -80,12 +84,13 @@ class ReplayDeadLettersTest {
     @AfterAll
     static void clearSystemProperties() {
         System.clearProperty("camel.server.port");
+        System.clearProperty("notify.admin.port");
         System.clearProperty("notify.webhook.url");
         HOOK.stop();
     }
 
     private static HttpResponse<String> replay(String token, String query) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/admin/replay-dead-letters?" + query))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ADMIN_PORT + "/admin/replay-dead-letters?" + query))
                 .timeout(Duration.ofSeconds(90)).POST(HttpRequest.BodyPublishers.noBody());
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
@@ -162,5 +167,15 @@ class ReplayDeadLettersTest {
         HttpResponse<String> bad = replay("ops-token", "from=yesterday");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("ISO-8601");
+    }
+
+    @Test
+    void theIngestPortServesNoAdminEndpoint() throws Exception {
+        HttpResponse<String> onIngest = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + PORT + "/admin/replay-dead-letters?reason=x"))
+                .header("Authorization", "Bearer ops-token").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(onIngest.statusCode()).as("replay is not on the port producers reach").isEqualTo(404);
+        assertThat(replay("ops-token", "reason=x").statusCode()).as("it is on the admin port").isEqualTo(200);
     }
 }
