@@ -37,6 +37,7 @@ public class DeadLetterReplay extends CamelContextBean {
     private String eventsEndpoint;
     private String idempotentRepository;
     private int limit = 1000;
+    private com.example.notify.ingest.ControlHeaders signer = new com.example.notify.ingest.ControlHeaders();
 
     /**
      * @param reason  dead-letter reason ({@code notify-dlq-reason}), or null for any
@@ -52,6 +53,9 @@ public class DeadLetterReplay extends CamelContextBean {
         Instant after = instant("from", from);
         Instant before = instant("to", to);
         boolean dry = !"false".equalsIgnoreCase(dryRun);
+        if (!dry && !signer.isConfigured()) {
+            throw new IllegalArgumentException("replay needs notify.replay.hmac-key (env NOTIFY_REPLAY_HMAC_KEY): it signs what it re-publishes");
+        }
         IdempotentRepository replayed = getCamelContext().getRegistry().lookupByNameAndType(idempotentRepository, IdempotentRepository.class);
         ObjectNode report = mapper.createObjectNode().put("dryRun", dry).put("topic", topic);
         ArrayNode items = report.putArray("deadLetters");
@@ -109,11 +113,14 @@ public class DeadLetterReplay extends CamelContextBean {
         for (Header h : record.headers()) {
             // a replay starts over at ingest: no dead-letter details, and none of the channel stages' own headers
             // (channel, contact, attempts, retry tier), or a new failure would count the old attempts
-            if (!h.key().startsWith(DeadLetterHeaders.PREFIX) && !STAGE_HEADERS.matcher(h.key()).matches()) {
+            if (!h.key().startsWith(DeadLetterHeaders.PREFIX) && !STAGE_HEADERS.matcher(h.key()).matches()
+                    && !h.key().startsWith("notify-replay-")) {
                 headers.put(h.key(), h.value());
             }
         }
         headers.put(REPLAY_OF, location);
+        // consume-events honours the mark only with this signature: producers cannot skip dedupe by setting it
+        headers.put(com.example.notify.ingest.ControlHeaders.REPLAY_SIG, signer.sign(location, record.value()));
         if (record.key() != null) {
             headers.put("kafka.KEY", new String(record.key(), StandardCharsets.UTF_8));
         }
@@ -217,6 +224,11 @@ public class DeadLetterReplay extends CamelContextBean {
     /** Bean name of the idempotency repository that remembers what was replayed. */
     public void setIdempotentRepository(String idempotentRepository) {
         this.idempotentRepository = idempotentRepository;
+    }
+
+    /** Signs the replay mark ({@code controlHeaders}, key {@code notify.replay.hmac-key}). */
+    public void setSigner(com.example.notify.ingest.ControlHeaders signer) {
+        this.signer = signer;
     }
 
     public void setLimit(int limit) {
