@@ -41,10 +41,11 @@ final class ControlCharacters {
                 Map.Entry<String, JsonNode> field = it.next();
                 // keys are never free text; the path shows a key only when it is clean
                 String key = field.getKey();
-                boolean cleanKey = firstBad(key, true) < 0;
+                boolean cleanKey = !key.isEmpty() && firstBad(key, true) < 0;
                 String child = path + "." + (cleanKey ? key : "<key>");
                 if (!cleanKey) {
-                    problems.add(child + ": property name contains a control character or line separator");
+                    // an empty name also breaks the schema library's JSON paths (found by HostileInputProperties)
+                    problems.add(child + ": property name is empty or contains a control character or line separator");
                 }
                 walk(field.getValue(), child, strict && !isFreeText(child), problems);
             }

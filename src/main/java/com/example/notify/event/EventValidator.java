@@ -143,7 +143,13 @@ public class EventValidator {
     }
 
     private List<String> schemaProblems(JsonNode envelope) {
-        Set<ValidationMessage> messages = schema.validate(envelope);
+        Set<ValidationMessage> messages;
+        try {
+            messages = schema.validate(envelope);
+        } catch (RuntimeException e) {
+            // the schema library gave up on this input: still the producer's fault, never a reason to retry
+            return List.of("$: the event could not be checked against the schema (" + e.getClass().getSimpleName() + ")");
+        }
         List<String> problems = new ArrayList<>();
         messages.stream()
                 .sorted(Comparator.comparing((ValidationMessage m) -> m.getInstanceLocation().toString())

@@ -53,6 +53,14 @@ class HostileEventTest {
     }
 
     @Test
+    void anEmptyPropertyNameIsASchemaViolationNotACrash() {
+        // the schema library threw IllegalArgumentException on it: a transient-looking failure (503 at the HTTP
+        // ingest, redeliveries at the consumer) for what is the producer's fault
+        String json = event("\"t\"", "{\"contactId\":\"c\"}", "[\"email\"]").replace("\"note\"", "\"\"");
+        assertThat(rejected(json, 65536).problems()).anySatisfy(p -> assertThat(p).startsWith("$.data.params.<key>"));
+    }
+
+    @Test
     void binaryModeHeaderWithLineBreakIsRejected() {
         InvalidEventException e = catchThrowableOfType(InvalidEventException.class, () -> validator.validate(
                 "{\"recipient\":{\"contactId\":\"c-1\"},\"channels\":[\"email\"],\"template\":\"w\"}".getBytes(),
