@@ -80,15 +80,40 @@ public final class Masking {
             } else {
                 out.append(text, authorityStart, authorityEnd);
             }
-            if (pathEnd - authorityEnd > 1) {
-                out.append(text.charAt(authorityEnd)).append(MASK);
-            } else {
-                out.append(text, authorityEnd, pathEnd);
+            int kept = keptPathEnd(text, authorityEnd, pathEnd);
+            out.append(text, authorityEnd, kept);
+            if (pathEnd > kept) {
+                out.append(kept > authorityEnd && text.charAt(kept - 1) == '/' ? "" : String.valueOf(text.charAt(kept))).append(MASK);
             }
             copied = pathEnd;
             from = Math.max(pathEnd, authorityStart);
         }
         return copied == 0 ? text : out.append(text, copied, text.length()).toString();
+    }
+
+    /**
+     * A first path segment of up to 32 letters, dots, hyphens or underscores (no digits: credentials have them)
+     * stays readable, {@code /events}, {@code /services/***}; everything after it is masked.
+     */
+    private static int keptPathEnd(String text, int start, int end) {
+        if (start >= end || text.charAt(start) != '/') {
+            return start;
+        }
+        int j = start + 1;
+        while (j < end && j - start <= 32) {
+            char c = text.charAt(j);
+            if (c == '/') {
+                return j + 1;
+            }
+            if (c == '?' || c == '#') {
+                return j;
+            }
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == '_')) {
+                return start;
+            }
+            j++;
+        }
+        return j == end && j - start <= 33 ? end : start;
     }
 
     private static boolean endsUrl(char c) {

@@ -81,7 +81,10 @@ class MaskingCorpusTest {
                 .isEqualTo("Dead-lettered notifications.events-0@1 event=b3ea38ce reason=unknown-channel");
         assertThat(Masking.mask("550 <jane.doe@example.com>.")).isEqualTo("550 <j***@example.com>.");
         assertThat(Masking.mask("POST https://hooks.slack.com/services/T1/B2/C3 503"))
-                .isEqualTo("POST https://hooks.slack.com/*** 503");
+                .isEqualTo("POST https://hooks.slack.com/services/*** 503");
+        assertThat(Masking.mask("http://0.0.0.0:8080/events (POST)")).isEqualTo("http://0.0.0.0:8080/events (POST)");
+        assertThat(Masking.mask("GET https://api.example.com/c0ntact-42?x=1")).isEqualTo("GET https://api.example.com/***");
+        assertThat(Masking.mask("https://example.com/path?token=abc")).isEqualTo("https://example.com/path?***");
         assertThat(Masking.mask("user@[10.0.0.5]")).isEqualTo("u***@[***]");
     }
 
