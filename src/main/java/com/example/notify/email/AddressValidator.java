@@ -17,6 +17,14 @@ public final class AddressValidator {
     }
 
     public static InternetAddress parse(String address, String name) {
+        return parse(address, name, false);
+    }
+
+    /**
+     * @param allowUtf8 whether an internationalised local part may be sent ({@code notify.email.allow-utf8-addresses}:
+     *                  the relay must advertise SMTPUTF8, which the pooled sender checks per connection)
+     */
+    public static InternetAddress parse(String address, String name, boolean allowUtf8) {
         if (address == null || address.isBlank()) {
             throw new PermanentFailureException(MISSING_ADDRESS, "recipient has no email address");
         }
@@ -25,6 +33,14 @@ public final class AddressValidator {
         }
         if (address.length() > MAX_ADDRESS) {
             throw new PermanentFailureException(INVALID_ADDRESS, "recipient address is longer than " + MAX_ADDRESS);
+        }
+        if (!EmailSyntax.isValid(address, true)) {
+            // address literals, quoted local parts, Unicode domains, bad dots and labels: never sendable by policy
+            throw new PermanentFailureException(INVALID_ADDRESS, "recipient address is not a valid mailbox");
+        }
+        if (!allowUtf8 && !EmailSyntax.isAscii(address)) {
+            throw new PermanentFailureException(INVALID_ADDRESS,
+                    "recipient address is internationalised (needs SMTPUTF8), notify.email.allow-utf8-addresses is off");
         }
         try {
             InternetAddress parsed = new InternetAddress(address, true);
@@ -47,7 +63,7 @@ public final class AddressValidator {
     static boolean hasControlCharacter(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029') {
                 return true;
             }
         }

@@ -57,12 +57,13 @@ public class EmailComposer extends CamelContextBean {
     private String unsubscribeUrl;
     private String unsubscribeMailto;
     private String defaultProvider = "smtp";
+    private boolean allowUtf8Addresses;
 
     public MimeMessage compose(Exchange exchange) throws MessagingException {
         NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
         String channel = exchange.getProperty("notifyChannel", "email", String.class);
         NotificationEvent.Recipient recipient = event.getRecipient();
-        InternetAddress to = AddressValidator.parse(recipient.getEmail(), recipient.getName());
+        InternetAddress to = AddressValidator.parse(recipient.getEmail(), recipient.getName(), allowUtf8Addresses);
 
         RenderedEmail rendered = renderer.render(event.getTemplate(), event.getLocale(), TemplateRenderer.modelOf(event));
         String messageId = messageId(event, channel);
@@ -183,6 +184,11 @@ public class EmailComposer extends CamelContextBean {
 
     public void setUnsubscribeMailto(String unsubscribeMailto) {
         this.unsubscribeMailto = unsubscribeMailto;
+    }
+
+    /** Internationalised recipient addresses may be sent (property {@code notify.email.allow-utf8-addresses}). */
+    public void setAllowUtf8Addresses(boolean allowUtf8Addresses) {
+        this.allowUtf8Addresses = allowUtf8Addresses;
     }
 
     /** Jakarta Mail replaces the Message-ID on every saveChanges(); ours must survive. */

@@ -52,13 +52,15 @@ public final class NotificationEvent {
     }
 
     /**
-     * This event with the directory's contact: what the event says inline wins (address, name, locale),
-     * the contact fills the rest and brings opt-outs and further fields.
+     * This event with the directory's contact: the contact's address and name win, what the event says inline
+     * only fills gaps (a producer naming a contact cannot send that contact's notification elsewhere, and the
+     * contact's opt-outs apply to what is sent); the event's locale wins over the contact's (it is about this
+     * notification), the contact brings opt-outs and further fields.
      */
     public NotificationEvent withContact(Contact found) {
         Recipient enriched = new Recipient(recipient.getContactId(),
-                recipient.getEmail() != null ? recipient.getEmail() : found.getEmail(),
-                recipient.getName() != null ? recipient.getName() : found.getName());
+                found.getEmail() != null ? found.getEmail() : recipient.getEmail(),
+                found.getName() != null ? found.getName() : recipient.getName());
         return new NotificationEvent(id, source, type, subject, time, enriched, channels, template,
                 locale != null ? locale : found.getLocale(), params, priority, data, found);
     }

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +37,7 @@ public class DeadLetterReplay extends CamelContextBean {
     private String eventsEndpoint;
     private String idempotentRepository;
     private int limit = 1000;
+    private com.example.notify.ingest.ControlHeaders signer = new com.example.notify.ingest.ControlHeaders();
 
     /**
      * @param reason  dead-letter reason ({@code notify-dlq-reason}), or null for any
@@ -53,45 +53,55 @@ public class DeadLetterReplay extends CamelContextBean {
         Instant after = instant("from", from);
         Instant before = instant("to", to);
         boolean dry = !"false".equalsIgnoreCase(dryRun);
+        if (!dry && !signer.isConfigured()) {
+            throw new IllegalArgumentException("replay needs notify.replay.hmac-key (env NOTIFY_REPLAY_HMAC_KEY): it signs what it re-publishes");
+        }
         IdempotentRepository replayed = getCamelContext().getRegistry().lookupByNameAndType(idempotentRepository, IdempotentRepository.class);
         ObjectNode report = mapper.createObjectNode().put("dryRun", dry).put("topic", topic);
         ArrayNode items = report.putArray("deadLetters");
-        int selected = 0;
-        int published = 0;
-        for (ConsumerRecord<byte[], byte[]> record : readAll()) {
+        int[] selected = {0};
+        int[] published = {0};
+        // streamed: one poll's records at a time, never the whole topic (values of up to a MB each) in memory
+        forEachDeadLetter(clientConfig, topic, record -> {
             String recordReason = header(record, DeadLetterHeaders.REASON);
             String recordEvent = header(record, DeadLetterHeaders.PREFIX + "event-id");
             Instant at = timeOf(record);
             if ((reason != null && !reason.isBlank() && !reason.equals(recordReason))
                     || (eventId != null && !eventId.isBlank() && !eventId.equals(recordEvent))
                     || (after != null && at.isBefore(after)) || (before != null && !at.isBefore(before))) {
-                continue;
+                return true;
             }
-            if (++selected > limit) {
+            if (++selected[0] > limit) {
                 report.put("truncated", true);
-                break;
+                return false;
             }
             String location = record.partition() + "@" + record.offset();
             ObjectNode item = items.addObject().put("location", location).put("eventId", recordEvent)
                     .put("channel", header(record, DeadLetterHeaders.PREFIX + "channel")).put("reason", recordReason)
                     .put("deadLetteredAt", at.toString());
             String key = "replay|" + topic + "|" + location;
-            if (dry) {
+            if ("true".equals(header(record, DeadLetterBounds.TRUNCATED))) {
+                // a stub holds only the first bytes of the record: replaying it would publish a broken event
+                item.put("action", "not-replayable-truncated");
+            } else if (dry) {
                 item.put("action", replayed.contains(key) ? "already-replayed" : "would-replay");
             } else if (replayed.add(key)) {
                 publish(record, location);
                 item.put("action", "replayed");
-                published++;
+                published[0]++;
             } else {
                 item.put("action", "already-replayed");
             }
-        }
-        report.put("selected", Math.min(selected, limit)).put("replayed", published);
+            return true;
+        });
+        int selectedCount = selected[0];
+        int publishedCount = published[0];
+        report.put("selected", Math.min(selectedCount, limit)).put("replayed", publishedCount);
         // for the route's log line: the selection as parsed and counts, not the report (it lists every selected
         // dead letter) nor the raw query values (operator input, could be anything)
         exchange.setProperty("notifyReplaySelection", selection(reason, eventId, after, before, dry));
-        exchange.setProperty("notifyReplaySelected", Math.min(selected, limit));
-        exchange.setProperty("notifyReplayPublished", published);
+        exchange.setProperty("notifyReplaySelected", Math.min(selectedCount, limit));
+        exchange.setProperty("notifyReplayPublished", publishedCount);
         return report.toString();
     }
 
@@ -103,38 +113,58 @@ public class DeadLetterReplay extends CamelContextBean {
         for (Header h : record.headers()) {
             // a replay starts over at ingest: no dead-letter details, and none of the channel stages' own headers
             // (channel, contact, attempts, retry tier), or a new failure would count the old attempts
-            if (!h.key().startsWith(DeadLetterHeaders.PREFIX) && !STAGE_HEADERS.matcher(h.key()).matches()) {
+            if (!h.key().startsWith(DeadLetterHeaders.PREFIX) && !STAGE_HEADERS.matcher(h.key()).matches()
+                    && !h.key().startsWith("notify-replay-")) {
                 headers.put(h.key(), h.value());
             }
         }
         headers.put(REPLAY_OF, location);
+        // consume-events honours the mark only with this signature: producers cannot skip dedupe by setting it
+        headers.put(com.example.notify.ingest.ControlHeaders.REPLAY_SIG, signer.sign(location, record.value()));
         if (record.key() != null) {
             headers.put("kafka.KEY", new String(record.key(), StandardCharsets.UTF_8));
         }
         producer().sendBodyAndHeaders(eventsEndpoint, record.value(), headers);
     }
 
-    private List<ConsumerRecord<byte[], byte[]>> readAll() {
+    /** Small polls: memory is bounded by one poll's records (each at most a dead letter's size), whatever the topic holds. */
+    static final int MAX_POLL_RECORDS = 20;
+    static final int MAX_FETCH_BYTES = 4 * 1024 * 1024;
+
+    /**
+     * Reads the dead-letter topic from its start to the end it had when called, handing each record to
+     * {@code visitor} as it is read and keeping none; stops early when the visitor returns false.
+     */
+    public static void forEachDeadLetter(Properties clientConfig, String topic,
+                                         java.util.function.Predicate<ConsumerRecord<byte[], byte[]>> visitor) {
         Properties config = new Properties();
         config.putAll(clientConfig);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(MAX_POLL_RECORDS));
+        config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(MAX_FETCH_BYTES));
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(MAX_FETCH_BYTES / 4));
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("dead-letter topic not read to its end within 60 s");
+                    throw new IllegalStateException("dead-letter topic not read to its end within 10 min");
                 }
-                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (record.offset() >= end.get(new TopicPartition(record.topic(), record.partition()))) {
+                        continue; // written after the replay began
+                    }
+                    if (!visitor.test(record)) {
+                        return;
+                    }
+                }
             }
-            return records;
         }
     }
 
@@ -194,6 +224,11 @@ public class DeadLetterReplay extends CamelContextBean {
     /** Bean name of the idempotency repository that remembers what was replayed. */
     public void setIdempotentRepository(String idempotentRepository) {
         this.idempotentRepository = idempotentRepository;
+    }
+
+    /** Signs the replay mark ({@code controlHeaders}, key {@code notify.replay.hmac-key}). */
+    public void setSigner(com.example.notify.ingest.ControlHeaders signer) {
+        this.signer = signer;
     }
 
     public void setLimit(int limit) {

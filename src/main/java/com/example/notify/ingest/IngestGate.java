@@ -19,28 +19,121 @@ public class IngestGate {
 
     private static final String BEARER = "Bearer ";
     private final ObjectMapper mapper = new ObjectMapper();
-    private volatile List<byte[]> tokens = List.of();
+    private volatile List<Grant> grants = List.of();
 
+    /**
+     * What one token may send: the CloudEvents sources (and, optionally, types) it is scoped to, as globs
+     * ({@code *} = any run of characters); an empty list allows any. Never printed with its token.
+     */
+    public record Scope(List<String> sources, List<String> types) {
+
+        static final Scope ANY = new Scope(List.of(), List.of());
+
+        /** Null when the event is within the scope, else the reason ({@code source-not-allowed}, {@code type-not-allowed}). */
+        public String violation(NotificationEvent event) {
+            if (!sources.isEmpty() && sources.stream().noneMatch(p -> glob(p, event.getSource()))) {
+                return "source-not-allowed";
+            }
+            if (!types.isEmpty() && types.stream().noneMatch(p -> glob(p, event.getType()))) {
+                return "type-not-allowed";
+            }
+            return null;
+        }
+
+        @Override
+        public String toString() {
+            return "Scope[sources=" + sources + ", types=" + types + "]";
+        }
+    }
+
+    private record Grant(byte[] token, Scope scope) {
+    }
+
+    /**
+     * Comma-separated entries {@code token} (any source and type) or {@code token:sources[:types]}, sources and
+     * types {@code |}-separated globs, e.g. {@code t0k3n:/billing|/billing/*:com.example.invoice.*}.
+     */
     public void setTokens(String csv) {
-        this.tokens = Arrays.stream(csv == null ? new String[0] : csv.split(","))
-                .map(String::strip).filter(t -> !t.isEmpty()).map(t -> t.getBytes(StandardCharsets.UTF_8)).toList();
+        List<Grant> parsed = new java.util.ArrayList<>();
+        for (String entry : csv == null ? new String[0] : csv.split(",")) {
+            String[] parts = entry.strip().split(":", -1);
+            if (parts[0].isEmpty()) {
+                continue;
+            }
+            Scope scope = parts.length == 1 ? Scope.ANY
+                    : new Scope(patterns(parts[1]), parts.length > 2 ? patterns(parts[2]) : List.of());
+            parsed.add(new Grant(parts[0].getBytes(StandardCharsets.UTF_8), scope));
+        }
+        this.grants = List.copyOf(parsed);
+    }
+
+    private static List<String> patterns(String list) {
+        return Arrays.stream(list.split("\\|")).map(String::strip).filter(p -> !p.isEmpty()).toList();
     }
 
     /** True unless the Authorization header carries one of the configured tokens. */
     public boolean denied(@Header("Authorization") String authorization) {
-        return !authorized(authorization);
+        return scope(authorization) == null;
     }
 
     boolean authorized(String authorization) {
+        return scope(authorization) != null;
+    }
+
+    /** The scope of the presented token, or null when it is none of the configured ones (constant-time compare). */
+    public Scope scope(@Header("Authorization") String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            return false;
+            return null;
         }
         byte[] presented = authorization.substring(BEARER.length()).strip().getBytes(StandardCharsets.UTF_8);
-        boolean match = false;
-        for (byte[] token : tokens) {
-            match |= MessageDigest.isEqual(token, presented);
+        Scope found = null;
+        for (Grant grant : grants) {
+            if (MessageDigest.isEqual(grant.token(), presented)) {
+                found = grant.scope();
+            }
         }
-        return match;
+        return found;
+    }
+
+    /** Throws when the event is outside the token's scope: a producer cannot send another service's events. */
+    public void requireInScope(Scope scope, NotificationEvent event) {
+        String violation = scope == null ? "source-not-allowed" : scope.violation(event);
+        if (violation != null) {
+            throw new ScopeViolationException(violation);
+        }
+    }
+
+    public String forbidden(ScopeViolationException violation) {
+        return mapper.createObjectNode().put("status", "forbidden").put("reason", violation.getMessage()).toString();
+    }
+
+    /** Glob match without regular expressions: {@code *} matches any run, the rest literally (operator patterns and sources are short). */
+    static boolean glob(String pattern, String value) {
+        if (value == null) {
+            return false;
+        }
+        int p = 0;
+        int v = 0;
+        int star = -1;
+        int mark = 0;
+        while (v < value.length()) {
+            if (p < pattern.length() && pattern.charAt(p) != '*' && pattern.charAt(p) == value.charAt(v)) {
+                p++;
+                v++;
+            } else if (p < pattern.length() && pattern.charAt(p) == '*') {
+                star = p++;
+                mark = v;
+            } else if (star >= 0) {
+                p = star + 1;
+                v = ++mark;
+            } else {
+                return false;
+            }
+        }
+        while (p < pattern.length() && pattern.charAt(p) == '*') {
+            p++;
+        }
+        return p == pattern.length();
     }
 
     /** The record key producers use: the recipient's contact id (ordering per recipient), else none. */

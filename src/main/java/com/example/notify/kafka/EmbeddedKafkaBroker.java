@@ -123,11 +123,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Creates the topics that do not exist yet; {@code compacted} ones get {@code cleanup.policy=compact}. */
     public void createTopics(Collection<String> topics, Set<String> compacted, int partitions) {
+        Map<String, Map<String, String>> configs = new java.util.HashMap<>();
+        compacted.forEach(topic -> configs.put(topic, Map.of("cleanup.policy", "compact")));
+        createTopics(topics, configs, partitions);
+    }
+
+    /** Creates the topics that do not exist yet, each with its topic configs (none when it has no entry). */
+    public void createTopics(Collection<String> topics, Map<String, Map<String, String>> configs, int partitions) {
         try (Admin admin = Admin.create(clientConfig)) {
             for (String topic : topics) {
                 NewTopic newTopic = new NewTopic(topic, partitions, (short) 1);
-                if (compacted.contains(topic)) {
-                    newTopic.configs(Map.of("cleanup.policy", "compact"));
+                if (configs.containsKey(topic)) {
+                    newTopic.configs(configs.get(topic));
                 }
                 try {
                     admin.createTopics(List.of(newTopic)).all().get();

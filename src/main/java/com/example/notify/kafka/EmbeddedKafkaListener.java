@@ -2,9 +2,12 @@ package com.example.notify.kafka;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
-import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.PropertiesComponent;
@@ -30,19 +33,11 @@ public class EmbeddedKafkaListener extends MainListenerSupport {
         Path dir = Path.of(pc.resolveProperty("notify.kafka.embedded.dir").orElse("target/embedded-kafka"));
         long started = System.nanoTime();
         broker = EmbeddedKafkaBroker.start(dir, port);
-        Set<String> topics = new LinkedHashSet<>();
-        for (String key : new String[] {"events", "status", "dlq"}) {
-            pc.resolveProperty("notify.kafka.topic." + key).ifPresent(topics::add);
-        }
-        // the priority lane's events topic: producers publish to it, so it exists from the start
-        pc.resolveProperty("notify.kafka.topic.events").ifPresent(events -> pc.resolveProperty("notify.priority.topic-suffix")
-                .ifPresent(suffix -> topics.add(events + suffix)));
-        Set<String> compacted = pc.resolveProperty("notify.kafka.topic.idempotency").stream().collect(Collectors.toSet());
-        topics.addAll(compacted);
         int partitions = Integer.parseInt(pc.resolveProperty("notify.kafka.embedded.partitions").orElse("4"));
-        broker.createTopics(topics, compacted, partitions);
+        Map<String, Map<String, String>> topics = topicConfigs(pc::resolveProperty);
+        broker.createTopics(topics.keySet(), topics, partitions);
         LOG.info("Embedded Kafka broker on {} with topics {} ({} ms, data in {})", broker.bootstrapServers(),
-                Arrays.toString(topics.toArray()), (System.nanoTime() - started) / 1_000_000, dir);
+                Arrays.toString(topics.keySet().toArray()), (System.nanoTime() - started) / 1_000_000, dir);
     }
 
     @Override
@@ -51,5 +46,51 @@ public class EmbeddedKafkaListener extends MainListenerSupport {
             broker.close();
             broker = null;
         }
+    }
+
+    /**
+     * The topics the bundle creates on the embedded broker, each with its configs: retention for every topic it
+     * writes (records hold addresses and names), compaction for the idempotency store, and a size limit on the
+     * events topic (a record above notify.event.max-bytes is only dead-lettered; with this limit its dead letter
+     * stays far below the producer's 1 MiB).
+     */
+    static Map<String, Map<String, String>> topicConfigs(Function<String, Optional<String>> property) {
+        Map<String, Map<String, String>> topics = new LinkedHashMap<>();
+        BiConsumer<Optional<String>, String> withRetention = (topic, key) -> topic.ifPresent(name -> {
+            Map<String, String> configs = topics.computeIfAbsent(name, t -> new LinkedHashMap<>());
+            property.apply("notify.kafka.retention." + key + "-ms").ifPresent(ms -> configs.put("retention.ms", ms));
+        });
+        withRetention.accept(property.apply("notify.kafka.topic.events"), "events");
+        withRetention.accept(property.apply("notify.kafka.topic.status"), "status");
+        withRetention.accept(property.apply("notify.kafka.topic.dlq"), "dlq");
+        withRetention.accept(property.apply("notify.kafka.topic.pardot-deferred"), "pardot-deferred");
+        for (String channel : property.apply("notify.channels").orElse("").split(",")) {
+            if (!channel.isBlank()) {
+                withRetention.accept(property.apply("notify.kafka.topic.deliver." + channel.strip()), "deliver");
+            }
+        }
+        property.apply("notify.kafka.topic.events").ifPresent(events -> topics.get(events).put("max.message.bytes",
+                property.apply("notify.kafka.events.max-message-bytes").orElse("262144")));
+        property.apply("notify.kafka.topic.idempotency").ifPresent(store ->
+                topics.computeIfAbsent(store, t -> new LinkedHashMap<>()).put("cleanup.policy", "compact"));
+        // the priority lane's topics (notify.priority.topic-suffix): producers publish to the events one, so it exists
+        // from the start; same configs as their normal twins
+        property.apply("notify.priority.topic-suffix").filter(suffix -> !suffix.isBlank()).ifPresent(suffix -> {
+            for (String twin : List.copyOf(topics.keySet())) {
+                if (twin.equals(property.apply("notify.kafka.topic.events").orElse(null)) || isDeliveryTopic(twin, property)) {
+                    topics.put(twin + suffix, new LinkedHashMap<>(topics.get(twin)));
+                }
+            }
+        });
+        return topics;
+    }
+
+    private static boolean isDeliveryTopic(String topic, Function<String, Optional<String>> property) {
+        for (String channel : property.apply("notify.channels").orElse("").split(",")) {
+            if (!channel.isBlank() && property.apply("notify.kafka.topic.deliver." + channel.strip()).filter(topic::equals).isPresent()) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -16,6 +16,10 @@ public class KafkaClientProperties {
     private String securityProtocol;
     private String saslMechanism;
     private String saslJaasConfig;
+    private String sslTruststoreLocation;
+    private String sslTruststorePassword;
+    private String sslKeystoreLocation;
+    private String sslKeystorePassword;
 
     public void setBrokers(String brokers) {
         this.brokers = brokers;
@@ -33,6 +37,40 @@ public class KafkaClientProperties {
         this.saslJaasConfig = saslJaasConfig;
     }
 
+    /** TLS: a truststore for a private CA (and a keystore for mutual TLS); empty: the JVM's defaults. */
+    public void setSslTruststoreLocation(String sslTruststoreLocation) {
+        this.sslTruststoreLocation = sslTruststoreLocation;
+    }
+
+    public void setSslTruststorePassword(String sslTruststorePassword) {
+        this.sslTruststorePassword = sslTruststorePassword;
+    }
+
+    public void setSslKeystoreLocation(String sslKeystoreLocation) {
+        this.sslKeystoreLocation = sslKeystoreLocation;
+    }
+
+    public void setSslKeystorePassword(String sslKeystorePassword) {
+        this.sslKeystorePassword = sslKeystorePassword;
+    }
+
+    /**
+     * The same settings from the environment ({@code NOTIFY_KAFKA_SECURITY_PROTOCOL}, {@code NOTIFY_KAFKA_SASL_*},
+     * {@code NOTIFY_KAFKA_SSL_*}), for the command-line tools, which run without the bundle's properties.
+     */
+    public static Properties fromEnvironment(String brokers) {
+        KafkaClientProperties builder = new KafkaClientProperties();
+        builder.setBrokers(brokers);
+        builder.setSecurityProtocol(System.getenv("NOTIFY_KAFKA_SECURITY_PROTOCOL"));
+        builder.setSaslMechanism(System.getenv().getOrDefault("NOTIFY_KAFKA_SASL_MECHANISM", "PLAIN"));
+        builder.setSaslJaasConfig(System.getenv("NOTIFY_KAFKA_SASL_JAAS_CONFIG"));
+        builder.setSslTruststoreLocation(System.getenv("NOTIFY_KAFKA_SSL_TRUSTSTORE_LOCATION"));
+        builder.setSslTruststorePassword(System.getenv("NOTIFY_KAFKA_SSL_TRUSTSTORE_PASSWORD"));
+        builder.setSslKeystoreLocation(System.getenv("NOTIFY_KAFKA_SSL_KEYSTORE_LOCATION"));
+        builder.setSslKeystorePassword(System.getenv("NOTIFY_KAFKA_SSL_KEYSTORE_PASSWORD"));
+        return builder.build();
+    }
+
     public Properties build() {
         Properties properties = new MaskedProperties();
         properties.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, brokers);
@@ -40,6 +78,12 @@ public class KafkaClientProperties {
         if (securityProtocol != null && securityProtocol.startsWith("SASL")) {
             putIfSet(properties, SaslConfigs.SASL_MECHANISM, saslMechanism);
             putIfSet(properties, SaslConfigs.SASL_JAAS_CONFIG, saslJaasConfig);
+        }
+        if (securityProtocol != null && securityProtocol.endsWith("SSL")) {
+            putIfSet(properties, org.apache.kafka.common.config.SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, sslTruststoreLocation);
+            putIfSet(properties, org.apache.kafka.common.config.SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, sslTruststorePassword);
+            putIfSet(properties, org.apache.kafka.common.config.SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, sslKeystoreLocation);
+            putIfSet(properties, org.apache.kafka.common.config.SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, sslKeystorePassword);
         }
         return properties;
     }
@@ -57,6 +101,8 @@ public class KafkaClientProperties {
             Properties shown = new Properties();
             shown.putAll(this);
             shown.computeIfPresent(SaslConfigs.SASL_JAAS_CONFIG, (k, v) -> "[hidden]");
+            shown.computeIfPresent(org.apache.kafka.common.config.SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, (k, v) -> "[hidden]");
+            shown.computeIfPresent(org.apache.kafka.common.config.SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, (k, v) -> "[hidden]");
             return shown.toString();
         }
     }

@@ -47,6 +47,7 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
     private int readTimeoutMs = 30_000;
     private long borrowTimeoutMs = 30_000;
     private Properties javaMailProperties = new Properties();
+    private boolean allowUtf8Addresses;
     private SmtpReplyClassifier classifier = new SmtpReplyClassifier();
 
     private volatile Session session;
@@ -75,6 +76,7 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
             }
             boolean reused = pooled.sent > 0;
             try {
+                requireSmtpUtf8WhereNeeded(pooled.transport, message);
                 pooled.transport.sendMessage(message, message.getAllRecipients());
                 pooled.sent++;
                 messagesSent.incrementAndGet();
@@ -94,6 +96,27 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
             } catch (Exception e) {
                 invalidate(transports, pooled);
                 throw classifier.classify(e);
+            }
+        }
+    }
+
+    /**
+     * An internationalised address can only go to a relay that advertises SMTPUTF8; any other relay refuses it
+     * however often it is tried (some by dropping the connection, which would look transient): permanent, at once.
+     */
+    static void requireSmtpUtf8WhereNeeded(Transport transport, MimeMessage message) throws MessagingException {
+        jakarta.mail.Address[] recipients = message.getAllRecipients();
+        if (recipients == null) {
+            return;
+        }
+        for (jakarta.mail.Address recipient : recipients) {
+            String address = recipient instanceof jakarta.mail.internet.InternetAddress internet ? internet.getAddress() : recipient.toString();
+            if (!com.example.notify.email.EmailSyntax.isAscii(address)
+                    && !(transport instanceof org.eclipse.angus.mail.smtp.SMTPTransport smtp && smtp.supportsExtension("SMTPUTF8"))) {
+                var refused = new com.example.notify.failure.PermanentFailureException(
+                        com.example.notify.email.AddressValidator.INVALID_ADDRESS,
+                        "recipient address is internationalised and the relay does not advertise SMTPUTF8");
+                throw new MessagingException(refused.getMessage(), refused);
             }
         }
     }
@@ -196,6 +219,10 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
         if (sslTrust != null && !sslTrust.isBlank()) {
             props.setProperty(p + "ssl.trust", sslTrust);
         }
+        if (allowUtf8Addresses) {
+            // SMTPUTF8 on MAIL FROM when the relay advertises it (send() refuses such addresses otherwise)
+            props.setProperty("mail.mime.allowutf8", "true");
+        }
         props.putAll(javaMailProperties);
         return props;
     }
@@ -220,6 +247,11 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
             pool.close();
             pool = null;
         }
+    }
+
+    /** Internationalised addresses may be sent, over SMTPUTF8 (property {@code notify.email.allow-utf8-addresses}). */
+    public void setAllowUtf8Addresses(boolean allowUtf8Addresses) {
+        this.allowUtf8Addresses = allowUtf8Addresses;
     }
 
     @Override

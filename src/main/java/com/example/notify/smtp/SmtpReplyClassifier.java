@@ -72,6 +72,12 @@ public class SmtpReplyClassifier {
     }
 
     public MessagingException classify(Exception failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof NotificationFailureException decided) {
+                // decided before the relay was asked (e.g. no SMTPUTF8 for an internationalised address)
+                return new MessagingException(decided.getMessage(), decided);
+            }
+        }
         int code = replyCode(failure);
         String detail = Masking.maskAndTruncate(describe(failure), 500);
         NotificationFailureException classified;

@@ -48,11 +48,12 @@ public final class PublishEvent {
             System.exit(2);
         }
         ObjectMapper mapper = new ObjectMapper();
-        Map<String, Object> config = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        // TLS/SASL from the environment, like the bundle's (NOTIFY_KAFKA_SECURITY_PROTOCOL, _SASL_*, _SSL_*)
+        Map<String, Object> config = new java.util.HashMap<>();
+        com.example.notify.kafka.KafkaClientProperties.fromEnvironment(brokers).forEach((k, v) -> config.put((String) k, v));
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config)) {
             for (Path file : files) {
                 byte[] value = Files.readAllBytes(file);

@@ -193,6 +193,7 @@ public final class RouteChecks {
         List<Problem> problems = new ArrayList<>();
         List<MappingNode> endpoints = new ArrayList<>();
         collectEndpoints(tree, endpoints);
+        Map<String, String> aliases = componentAliases(tree);
         for (MappingNode endpoint : endpoints) {
             String uri = null;
             Map<String, String> parameters = new LinkedHashMap<>();
@@ -209,8 +210,9 @@ public final class RouteChecks {
             if (uri == null || uri.contains("${")) {
                 continue; // toD with an expression: known only at run time
             }
+            String checked = withDeclaredScheme(uri, aliases);
             for (var profile : profiles.entrySet()) {
-                String resolved = resolve(uri, profile.getValue());
+                String resolved = resolve(checked, profile.getValue());
                 StringBuilder full = new StringBuilder(resolved);
                 parameters.forEach((k, v) -> full.append(full.indexOf("?") < 0 ? '?' : '&').append(k).append('=')
                         .append(resolve(v, profile.getValue())));
@@ -224,6 +226,60 @@ public final class RouteChecks {
             }
         }
         return problems;
+    }
+
+    /**
+     * Components the file declares as beans (e.g. {@code admin-http}, a second platform-http on its own port):
+     * bean name → the scheme of the catalog component whose class the bean has.
+     */
+    private static Map<String, String> componentAliases(Node tree) {
+        Map<String, String> aliases = new LinkedHashMap<>();
+        if (!(tree instanceof SequenceNode items)) {
+            return aliases;
+        }
+        for (Node item : items.getValue()) {
+            if (!(item instanceof MappingNode map)) {
+                continue;
+            }
+            for (NodeTuple t : map.getValue()) {
+                if ("beans".equals(scalar(t.getKeyNode())) && t.getValueNode() instanceof SequenceNode beans) {
+                    for (Node bean : beans.getValue()) {
+                        if (bean instanceof MappingNode b) {
+                            String name = null;
+                            String type = null;
+                            for (NodeTuple bt : b.getValue()) {
+                                if ("name".equals(scalar(bt.getKeyNode()))) {
+                                    name = scalar(bt.getValueNode());
+                                } else if ("type".equals(scalar(bt.getKeyNode()))) {
+                                    type = scalar(bt.getValueNode());
+                                }
+                            }
+                            String scheme = type == null ? null : schemeOfComponentClass(type.replaceFirst("^#class:", ""));
+                            if (name != null && scheme != null) {
+                                aliases.put(name, scheme);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return aliases;
+    }
+
+    /** The scheme a component class is registered under ({@code @Component("platform-http")}), or null. */
+    private static String schemeOfComponentClass(String className) {
+        try {
+            var annotation = Class.forName(className).getAnnotation(org.apache.camel.spi.annotations.Component.class);
+            return annotation == null ? null : annotation.value().split(",")[0].strip();
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null; // not on the classpath: its endpoints are reported as unknown components
+        }
+    }
+
+    private static String withDeclaredScheme(String uri, Map<String, String> aliases) {
+        int colon = uri.indexOf(':');
+        String scheme = colon < 0 ? null : aliases.get(uri.substring(0, colon));
+        return scheme == null ? uri : scheme + uri.substring(colon);
     }
 
     /** Mappings that carry an endpoint: a {@code uri} key (from, to, toD, enrich, wireTap, …). */

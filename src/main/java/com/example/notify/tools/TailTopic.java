@@ -35,11 +35,12 @@ public final class TailTopic {
             System.err.println("usage: tail-topic [--brokers host:port] TOPIC");
             System.exit(2);
         }
-        Map<String, Object> config = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // TLS/SASL from the environment, like the bundle's (NOTIFY_KAFKA_SECURITY_PROTOCOL, _SASL_*, _SSL_*)
+        Map<String, Object> config = new java.util.HashMap<>();
+        com.example.notify.kafka.KafkaClientProperties.fromEnvironment(brokers).forEach((k, v) -> config.put((String) k, v));
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();

@@ -69,6 +69,7 @@ public final class PardotUpsertBench {
         main.addOverrideProperty("notify.kafka.brokers", brokers);
         main.addOverrideProperty("notify.kafka.group-id", "bench-" + UUID.randomUUID());
         main.addOverrideProperty("notify.idempotency.repository", "memoryIdempotency");
+        main.addOverrideProperty("notify.kafka.allow-plaintext", "true"); // the bench broker speaks PLAINTEXT
         main.addOverrideProperty("notify.pardot.base-url", pardotUrl);
         main.addOverrideProperty("notify.pardot.oauth.instance-url", pardotUrl);
         main.addOverrideProperty("notify.pardot.business-unit-id", "0Uv000000000001AAA");

@@ -34,6 +34,21 @@ class AddressValidatorTest {
     }
 
     @Test
+    void addressLiteralsQuotedLocalPartsAndUnicodeDomainsArePermanentlyInvalid() {
+        for (String bad : new String[] {"user@[10.0.0.5]", "user@[IPv6:2001:db8::1]", "\"a b\"@example.com",
+                "a@b\u00fccher.de", "a@example.c\u2028", "a\u0085@example.com", "a..b@example.com", "a@10.0.0.5"}) {
+            assertThat(reasonFor(bad, null)).as(bad).isEqualTo("invalid-recipient-address");
+        }
+        assertThat(AddressValidator.parse("a@xn--bcher-kva.de", null).getAddress()).isEqualTo("a@xn--bcher-kva.de");
+    }
+
+    @Test
+    void internationalisedLocalPartOnlyWhenAllowed() {
+        assertThat(reasonFor("j\u00f6rg@example.com", null)).isEqualTo("invalid-recipient-address");
+        assertThat(AddressValidator.parse("j\u00f6rg@example.com", null, true).getAddress()).isEqualTo("j\u00f6rg@example.com");
+    }
+
+    @Test
     void rejectionNeverQuotesTheAddress() {
         var e = catchThrowableOfType(PermanentFailureException.class, () -> AddressValidator.parse("jane@@example.com", null));
         assertThat(e.getMessage()).doesNotContain("jane");

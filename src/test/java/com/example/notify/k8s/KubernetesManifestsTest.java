@@ -133,7 +133,8 @@ class KubernetesManifestsTest {
         assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/observe/health/ready");
         assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/observe/health/live");
         assertThat(container.path("ports").findValuesAsText("containerPort"))
-                .containsExactlyInAnyOrder(m.env("NOTIFY_MANAGEMENT_PORT").orElseThrow(), m.env("NOTIFY_HTTP_PORT").orElseThrow());
+                .containsExactlyInAnyOrder(m.env("NOTIFY_MANAGEMENT_PORT").orElseThrow(), m.env("NOTIFY_HTTP_PORT").orElseThrow(),
+                        m.env("NOTIFY_ADMIN_PORT").orElseThrow());
         assertThat(container.path("resources").path("limits").path("memory").asText()).isNotEmpty();
         assertThat(m.env("JAVA_TOOL_OPTIONS").orElseThrow()).contains("MaxRAMPercentage");
         assertThat(pod.path("terminationGracePeriodSeconds").asInt())

@@ -117,6 +117,7 @@ class PackagedLayoutIT {
         env.put("NOTIFY_KAFKA_BROKERS", TestKafka.bootstrapServers());
         env.put("NOTIFY_MANAGEMENT_PORT", String.valueOf(port));
         env.put("NOTIFY_HTTP_PORT", String.valueOf(httpPort));
+        env.put("NOTIFY_ADMIN_PORT", String.valueOf(com.example.notify.support.FreePort.next()));
         env.put("NOTIFY_SMTP_HOST", "127.0.0.1");
         env.put("NOTIFY_SMTP_PORT", String.valueOf(TestSmtp.smtpPort()));
         env.put("NOTIFY_SMTP_USERNAME", TestSmtp.USER);

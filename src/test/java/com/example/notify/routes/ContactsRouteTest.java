@@ -188,6 +188,21 @@ class ContactsRouteTest {
     }
 
     @Test
+    void aContactIdWithAnInlineAddressIsStillLookedUpItsOptOutsApplyAndItsAddressWins() throws Exception {
+        contact("c-301", "olga.real@example.com", "Olga Real", "", "\"com.example.promo\"");
+        String inline = "{\"contactId\":\"c-301\",\"email\":\"someone.else@example.com\",\"name\":\"Someone\"}";
+
+        String promo = publish(inline, "com.example.promo", "email");
+        assertThat(outcomes(promo, 1)).as("the contact's opt-out of the type").containsExactly("email/skipped/opted-out-type");
+
+        String invoice = publish(inline, "com.example.invoice.due", "email");
+        MimeMessage mail = deliveredEmail(invoice);
+        assertThat(((InternetAddress) mail.getRecipients(jakarta.mail.Message.RecipientType.TO)[0]).getAddress())
+                .as("the directory's address, not the inline one").isEqualTo("olga.real@example.com");
+        API.verify(1, getRequestedFor(urlEqualTo("/api/contacts/c-301")));
+    }
+
+    @Test
     void optOutsSkipWithReasonButTransactionalTypesStillGoOut() {
         contact("c-300", "opted.out@example.com", "Olga Out", "\"pardot\"", "\"com.example.promo\",\"com.example.security.login\"");
 

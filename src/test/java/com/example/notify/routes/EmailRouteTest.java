@@ -77,7 +77,7 @@ class EmailRouteTest {
                 """.formatted(id, type, recipient, template, locale == null ? "" : ",\"locale\":\"" + locale + "\"", params);
     }
 
-    static final String JANE = "{\"contactId\":\"c-42\",\"email\":\"jane.doe@example.com\",\"name\":\"Jane Doe\"}";
+    static final String JANE = "{\"email\":\"jane.doe@example.com\",\"name\":\"Jane Doe\"}";
 
     private MimeMessage receivedFor(String id) {
         Awaitility.await().atMost(WAIT).until(() -> statusFor(id).size() == 1);
@@ -136,7 +136,8 @@ class EmailRouteTest {
         String id = UUID.randomUUID().toString();
         TestKafka.publish(EVENTS, "c-42", event(id, "com.example.newsletter", "welcome", "en", JANE, ""));
         MimeMessage mail = receivedFor(id);
-        assertThat(mail.getHeader("List-Unsubscribe")).containsExactly("<https://example.com/unsubscribe/c-42>");
+        assertThat(mail.getHeader("List-Unsubscribe")).containsExactly("<https://example.com/unsubscribe/"
+                + com.example.notify.preferences.RecipientKeys.addressHash("jane.doe@example.com") + ">");
         assertThat(mail.getHeader("List-Unsubscribe-Post")).containsExactly("List-Unsubscribe=One-Click");
         assertThat(((InternetAddress) mail.getFrom()[0]).getAddress()).isEqualTo("news@example.com");
     }

@@ -30,7 +30,10 @@ import org.junit.jupiter.api.TestInstance;
             "notify.kafka.topic.dlq=ingest.dlq",
             "notify.kafka.group-id=ingest-test",
             "notify.idempotency.repository=memoryIdempotency",
-            "notify.ingest.tokens=old-token, s3cret-token",
+            "notify.ingest.tokens=old-token, s3cret-token, shop-token:/shop|/shop/*:com.example.order.*",
+            // the consumer of this context reads what ingest publishes: a contact id is looked up (file, quick answer)
+            "notify.contacts.directory=fileContacts",
+            "notify.contacts.file=examples/contacts.json",
             "notify.event.max-bytes=4096",
             "camel.server.host=127.0.0.1"
         })
@@ -104,6 +107,23 @@ class IngestHttpTest {
         assertThat(answer.path("reason").asText()).isEqualTo("schema-violation");
         assertThat(answer.path("problems").toString()).contains("channels");
         assertThat(published(id, 0)).isEmpty();
+    }
+
+    @Test
+    void aScopedTokenSendsOnlyItsSourcesAndTypes() throws Exception {
+        String id = UUID.randomUUID().toString();
+        assertThat(post("shop-token", "application/json", event(id)).statusCode()).isEqualTo(202);
+        String other = UUID.randomUUID().toString();
+        HttpResponse<String> billing = post("shop-token", "application/json", event(other).replace("\"/shop\"", "\"/billing\""));
+        assertThat(billing.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(billing.body()).path("reason").asText()).isEqualTo("source-not-allowed");
+        HttpResponse<String> security = post("shop-token", "application/json",
+                event(other).replace("com.example.order.shipped", "com.example.security.login"));
+        assertThat(security.statusCode()).as("a type that would bypass opt-outs").isEqualTo(403);
+        assertThat(JSON.readTree(security.body()).path("reason").asText()).isEqualTo("type-not-allowed");
+        assertThat(published(other, 0)).isEmpty();
+        assertThat(post("s3cret-token", "application/json", event(other).replace("\"/shop\"", "\"/billing\"")).statusCode())
+                .as("an unscoped token sends any source").isEqualTo(202);
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.camel.test.main.junit5.CamelMainTest;
@@ -57,8 +58,10 @@ import org.junit.jupiter.api.TestInstance;
             "notify.webhook.retry-horizon=2s",
             "notify.email.retry-horizon=0s",
             "notify.replay.tokens=ops-token",
+            "notify.replay.hmac-key=test-replay-key",
             "notify.webhook.allowed-urls=http://127\\.0\\.0\\.1:[0-9]+/hooks/.*",
-            "camel.server.host=127.0.0.1"
+            "camel.server.host=127.0.0.1",
+            "notify.admin.host=127.0.0.1"
         })
 class ReplayDeadLettersTest {
 
@@ -69,11 +72,14 @@ class ReplayDeadLettersTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final WireMockServer HOOK = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
     static final int PORT;
+    static final int ADMIN_PORT;
 
     static {
         HOOK.start();
         PORT = FreePort.next();
+        ADMIN_PORT = FreePort.next();
         System.setProperty("camel.server.port", String.valueOf(PORT));
+        System.setProperty("notify.admin.port", String.valueOf(ADMIN_PORT));
         System.setProperty("notify.webhook.url", "http://127.0.0.1:" + HOOK.port() + "/hooks/ops");
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
         System.setProperty("notify.smtp.port", String.valueOf(TestSmtp.smtpPort()));
@@ -83,12 +89,13 @@ class ReplayDeadLettersTest {
     @AfterAll
     static void clearSystemProperties() {
         System.clearProperty("camel.server.port");
+        System.clearProperty("notify.admin.port");
         System.clearProperty("notify.webhook.url");
         HOOK.stop();
     }
 
     private static HttpResponse<String> replay(String token, String query) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/admin/replay-dead-letters?" + query))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ADMIN_PORT + "/admin/replay-dead-letters?" + query))
                 .timeout(Duration.ofSeconds(90)).POST(HttpRequest.BodyPublishers.noBody());
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
@@ -176,5 +183,36 @@ class ReplayDeadLettersTest {
         HttpResponse<String> bad = replay("ops-token", "from=yesterday");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("ISO-8601");
+    }
+
+    @Test
+    void aProducerCannotMarkItsRecordAsAReplayToSkipDedupe() throws Exception {
+        String id = UUID.randomUUID().toString();
+        String event = """
+                {"specversion":"1.0","id":"%s","source":"/forge","type":"com.example.account.created",
+                 "data":{"recipient":{"email":"forge-%s@example.com"},"channels":["email"],"template":"welcome"}}
+                """.formatted(id, id.substring(0, 8));
+        TestKafka.publish(EVENTS, "k-" + id, event.getBytes(), Map.of());
+        assertThat(statuses(id, "delivered", 1)).hasSize(1);
+        // a forged mark, with and without a made-up signature, and a forged attempt count
+        TestKafka.publish(EVENTS, "k-" + id, event.getBytes(), Map.of("notify-replay-of", "0@1"));
+        TestKafka.publish(EVENTS, "k-" + id, event.getBytes(), Map.of("notify-replay-of", "0@2",
+                "notify-replay-sig", "0".repeat(64), "notify-attempts", "99"));
+        // a marker event after them: once it is delivered, the forged ones were consumed (same key, same partition)
+        String marker = UUID.randomUUID().toString();
+        TestKafka.publish(EVENTS, "k-" + id, event.replace(id, marker).getBytes(), Map.of());
+        assertThat(statuses(marker, "delivered", 1)).hasSize(1);
+        assertThat(TestKafka.read(STATUS, r -> isStatusFor(r, id), 1, Duration.ofSeconds(5), Duration.ofSeconds(1)))
+                .as("only the first one went anywhere: the others were duplicates").hasSize(1);
+    }
+
+    @Test
+    void theIngestPortServesNoAdminEndpoint() throws Exception {
+        HttpResponse<String> onIngest = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + PORT + "/admin/replay-dead-letters?reason=x"))
+                .header("Authorization", "Bearer ops-token").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(onIngest.statusCode()).as("replay is not on the port producers reach").isEqualTo(404);
+        assertThat(replay("ops-token", "reason=x").statusCode()).as("it is on the admin port").isEqualTo(200);
     }
 }

@@ -103,6 +103,26 @@ class PooledJavaMailSenderTest {
     }
 
     @Test
+    void internationalisedAddressGoesOnlyToARelayAdvertisingSmtpUtf8() throws Exception {
+        // GreenMail does not advertise SMTPUTF8: refused before sending, permanently (no retry, no circuit count)
+        try (PooledJavaMailSender sender = sender(TestSmtp.smtpPort(), 1)) {
+            sender.setAllowUtf8Addresses(true);
+            MessagingException refused = catchThrowableOfType(MessagingException.class,
+                    () -> sender.send(message("x", "j\u00f6rg@example.com")));
+            assertThat(classified(refused)).isInstanceOf(PermanentFailureException.class);
+            assertThat(classified(refused).reason()).isEqualTo("invalid-recipient-address");
+            assertThat(refused.getMessage()).doesNotContain("rg@example.com");
+        }
+        // SubEthaSMTP advertises it: sent
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.plain(60_000);
+             PooledJavaMailSender sender = sender(server.port(), 1)) {
+            sender.setAllowUtf8Addresses(true);
+            sender.send(message("x", "j\u00f6rg@example.com"));
+            assertThat(server.accepted).hasSize(1);
+        }
+    }
+
+    @Test
     void repliesAreClassifiedByCode() throws Exception {
         try (ScriptedSmtpServer server = ScriptedSmtpServer.plain(60_000);
              PooledJavaMailSender sender = sender(server.port(), 1)) {

@@ -51,6 +51,8 @@ public final class BundleProcess {
         command.addAll(List.of(jvmOptions));
         command.add("-Dcamel.management.port=" + management);
         command.add("-Dcamel.server.port=" + FreePort.next());
+        command.add("-Dnotify.admin.port=" + FreePort.next());
+        command.add("-Dnotify.kafka.allow-plaintext=true"); // the test broker speaks PLAINTEXT
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         // as the image starts it (k8s/Dockerfile): the jar's manifest names lib/*; a class-data archive made by
         // bin/cds-archive matches only this form

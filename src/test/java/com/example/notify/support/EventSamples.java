@@ -17,13 +17,16 @@ public final class EventSamples {
     private EventSamples() {
     }
 
-    /** A valid structured-mode event for {@code channels} (e.g. {@code "email","pardot"}). */
+    /**
+     * A valid structured-mode event for {@code channels} (e.g. {@code "email","pardot"}), to an inline address
+     * (no contactId: a contactId is always looked up in the directory).
+     */
     public static String event(String id, String source, String... channels) {
         String list = List.of(channels).stream().map(c -> '"' + c + '"').collect(Collectors.joining(","));
         return """
                 {"specversion":"1.0","id":"%s","source":"%s","type":"com.example.invoice.due",
                  "time":"2026-11-22T10:00:00Z","datacontenttype":"application/json",
-                 "data":{"recipient":{"contactId":"c-42","email":"jane.doe@example.com","name":"Jane Doe"},"channels":[%s],"template":"invoice-due",
+                 "data":{"recipient":{"email":"jane.doe@example.com","name":"Jane Doe"},"channels":[%s],"template":"invoice-due",
                  "locale":"de-AT","params":{"amount":"12.00"},"priority":"high"}}
                 """.formatted(id, source, list);
     }

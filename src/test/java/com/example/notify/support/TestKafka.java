@@ -92,6 +92,12 @@ public final class TestKafka {
         broker.createTopics(topics, compacted, 4);
     }
 
+    /** Creates the topics with {@code partitions} partitions each and the given topic configs per topic. */
+    public static void createTopics(List<String> topics, Map<String, Map<String, String>> configs, int partitions) {
+        bootstrapServers();
+        broker.createTopics(topics, configs, partitions);
+    }
+
     /** Creates the topics with {@code partitions} partitions each, none compacted. */
     public static void createTopics(List<String> topics, int partitions) {
         bootstrapServers();
