@@ -103,6 +103,23 @@ public class RetryTiers {
         exchange.setProperty(TOPIC, topicPrefix + labels.get(tier));
     }
 
+    /**
+     * Holds a delivery back for {@code holdMs} (politeness policy {@code hold}) the way retries wait: on the first
+     * tier whose delay is at least the hold (else the last), due {@code holdMs} from now, to go to {@code target}
+     * then; the tier topic goes into property {@link #TOPIC}. Not a failure: no attempt or round is counted. A
+     * hold never waits longer than the records ahead of it on that tier (each due within the tier's delay).
+     */
+    public void hold(Exchange exchange, long holdMs, String target) {
+        int tier = 0;
+        while (tier < delaysMs.size() - 1 && delaysMs.get(tier) < holdMs) {
+            tier++;
+        }
+        var message = exchange.getMessage();
+        message.setHeader(DUE, String.valueOf(clock.getAsLong() + holdMs));
+        message.setHeader(TARGET, target);
+        exchange.setProperty(TOPIC, topicPrefix + labels.get(tier));
+    }
+
     private static long jittered(long delayMs) {
         return Math.round(delayMs * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
     }

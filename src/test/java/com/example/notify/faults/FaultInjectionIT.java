@@ -607,6 +607,61 @@ class FaultInjectionIT {
         }
     }
 
+    /**
+     * kill -9 while the email channel is paused (its relay down) and deliveries wait on a retry tier, then a
+     * restart that finds the relay still down, then the relay's return: nothing lost, nothing dead-lettered,
+     * duplicates within what was in flight at the kill.
+     */
+    @Test
+    void killMinus9WhileTheChannelIsPausedAndRetryTiersHoldDeliveriesLosesNothing() throws Exception {
+        newRun("pausekill");
+        smtpPort = FreePort.next();
+        List<ScriptedSmtpServer> relays = new java.util.concurrent.CopyOnWriteArrayList<>();
+        relays.add(ScriptedSmtpServer.plainOnPort(smtpPort));
+        mailbox = () -> relays.stream().flatMap(r -> r.accepted.stream()).map(FaultInjectionIT::subjectOf)
+                .filter(id -> id.startsWith(run + "-")).toList();
+        DownRelay down = null;
+        try {
+            List<String> valid = publish();
+            BundleProcess bundle = startBundle("a");
+            waitForMailed(valid.size() / 4, Duration.ofSeconds(120));
+            relays.get(0).close();
+            down = new DownRelay(smtpPort);
+            DownRelay relayDown = down;
+            // the breaker opens after the first failed deliveries (parked on the 30 s tier); then only probes knock
+            waitFor("failed deliveries parked on the first retry tier", () -> tierRecords() > 0, Duration.ofSeconds(60),
+                    () -> "connections " + relayDown.connections());
+            Thread.sleep(5_000);
+            long parked = tierRecords();
+            long pendingAtKill = pending(valid, mailed());
+            bundle.kill();
+            startBundle("a");
+            // the restarted bundle finds the relay down too: it pauses again
+            Thread.sleep(20_000);
+            down.close();
+            relays.add(ScriptedSmtpServer.plainOnPort(smtpPort));
+            awaitSettled(valid, Duration.ofSeconds(180));
+            Figures f = reconcile(valid);
+            boolean hitPending = pendingAtKill > 0 && parked > 0;
+            report("kill -9 while paused + tiers", f, hitPending, "parked-on-tier-at-kill=%d pending-at-kill=%d connections-while-down=%d duplicate-bound=%d"
+                    .formatted(parked, pendingAtKill, down.connections(), IN_FLIGHT_PER_CRASH));
+            assertAccounted(f, 0, hitPending);
+            assertThat(f.duplicates()).as("what was in flight at the kill").isLessThanOrEqualTo(IN_FLIGHT_PER_CRASH);
+        } finally {
+            if (down != null) {
+                down.close();
+            }
+            for (ScriptedSmtpServer relay : relays) {
+                relay.close();
+            }
+        }
+    }
+
+    /** Records written to the run's first retry tier topic so far (the default tiers: 30 s first). */
+    private long tierRecords() {
+        return TestKafka.endOffsets(topics.get("events") + ".retry.30s").values().stream().mapToLong(Long::longValue).sum();
+    }
+
     @Test
     void contactsApiOutageOf30SecondsLosesNothingAndDeadLettersNothing() throws Exception {
         newRun("contacts");

@@ -71,4 +71,24 @@ class RetryTiersTest {
         assertThatThrownBy(() -> RetryTiers.durationMs("soon")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> tiers.setTiers(" , ")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aPolitenessHoldWaitsOnTheFirstTierLongEnoughDueExactlyWhenHeldAndCountsNoAttempt() {
+        Exchange short_ = new DefaultExchange(new DefaultCamelContext());
+        tiers.hold(short_, 4_000, "n.deliver.email");
+        assertThat(short_.getProperty(RetryTiers.TOPIC)).isEqualTo("n.retry.30s");
+        assertThat(short_.getMessage().getHeader(RetryTiers.DUE)).isEqualTo(String.valueOf(now + 4_000));
+        assertThat(short_.getMessage().getHeader(RetryTiers.TARGET)).isEqualTo("n.deliver.email");
+        assertThat(short_.getMessage().getHeader(RetryTiers.ATTEMPTS)).isNull();
+        assertThat(short_.getMessage().getHeader(RetryTiers.ROUNDS)).isNull();
+
+        Exchange longer = new DefaultExchange(new DefaultCamelContext());
+        tiers.hold(longer, 90_000, "n.deliver.email");
+        assertThat(longer.getProperty(RetryTiers.TOPIC)).as("30 s is too short for 90 s").isEqualTo("n.retry.2m");
+
+        Exchange beyond = new DefaultExchange(new DefaultCamelContext());
+        tiers.hold(beyond, 3_600_000, "n.deliver.email");
+        assertThat(beyond.getProperty(RetryTiers.TOPIC)).as("longer than every tier: the last").isEqualTo("n.retry.10m");
+        assertThat(beyond.getMessage().getHeader(RetryTiers.DUE)).isEqualTo(String.valueOf(now + 3_600_000));
+    }
 }
