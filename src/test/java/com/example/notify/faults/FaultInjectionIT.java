@@ -296,6 +296,19 @@ class FaultInjectionIT {
         return ids;
     }
 
+    /**
+     * A relay on a port of its own that a scenario can take down and bring back (a new server on the same port,
+     * added to the list); the mailbox is what all of them accepted.
+     */
+    private List<ScriptedSmtpServer> relayOnItsOwnPort() {
+        smtpPort = FreePort.next();
+        List<ScriptedSmtpServer> relays = new java.util.concurrent.CopyOnWriteArrayList<>();
+        relays.add(ScriptedSmtpServer.plainOnPort(smtpPort));
+        mailbox = () -> relays.stream().flatMap(r -> r.accepted.stream()).map(FaultInjectionIT::subjectOf)
+                .filter(id -> id.startsWith(run + "-")).toList();
+        return relays;
+    }
+
     /** Every event goes to email and to Pardot (the Pardot stub, accepting everything). */
     private void usePardotStub() {
         TestPardot.acceptEverything();
@@ -513,11 +526,7 @@ class FaultInjectionIT {
         int probeIntervalSeconds = 10;
         usePardotStub();
         extra.put("notify.stage.pause.probe-interval-seconds", String.valueOf(probeIntervalSeconds));
-        smtpPort = FreePort.next();
-        List<ScriptedSmtpServer> relays = new java.util.concurrent.CopyOnWriteArrayList<>();
-        relays.add(ScriptedSmtpServer.plainOnPort(smtpPort));
-        mailbox = () -> relays.stream().flatMap(r -> r.accepted.stream()).map(FaultInjectionIT::subjectOf)
-                .filter(id -> id.startsWith(run + "-")).toList();
+        List<ScriptedSmtpServer> relays = relayOnItsOwnPort();
         DownRelay down = null;
         List<String> valid = new java.util.concurrent.CopyOnWriteArrayList<>();
         Map<String, Instant> publishedAt = new java.util.concurrent.ConcurrentHashMap<>();
@@ -615,11 +624,7 @@ class FaultInjectionIT {
     @Test
     void killMinus9WhileTheChannelIsPausedAndRetryTiersHoldDeliveriesLosesNothing() throws Exception {
         newRun("pausekill");
-        smtpPort = FreePort.next();
-        List<ScriptedSmtpServer> relays = new java.util.concurrent.CopyOnWriteArrayList<>();
-        relays.add(ScriptedSmtpServer.plainOnPort(smtpPort));
-        mailbox = () -> relays.stream().flatMap(r -> r.accepted.stream()).map(FaultInjectionIT::subjectOf)
-                .filter(id -> id.startsWith(run + "-")).toList();
+        List<ScriptedSmtpServer> relays = relayOnItsOwnPort();
         DownRelay down = null;
         try {
             List<String> valid = publish();

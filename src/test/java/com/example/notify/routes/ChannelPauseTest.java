@@ -7,10 +7,9 @@ import com.example.notify.support.EventSamples;
 import com.example.notify.support.FreePort;
 import com.example.notify.support.ScriptedSmtpServer;
 import com.example.notify.support.TestKafka;
+import com.example.notify.support.TestTemplates;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayInputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,15 +60,7 @@ class ChannelPauseTest {
     static {
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
         System.setProperty("notify.smtp.port", String.valueOf(PORT));
-        try {
-            Path templates = Files.createTempDirectory("pause-templates");
-            Files.createDirectories(templates.resolve("pause"));
-            Files.writeString(templates.resolve("pause/subject.ftl"), "${event.id}");
-            Files.writeString(templates.resolve("pause/text.ftl"), "pause ${event.id}");
-            System.setProperty("notify.email.templates-dir", templates.toString());
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        System.setProperty("notify.email.templates-dir", TestTemplates.subjectIsEventId("pause").toString());
         TestKafka.createTopics(List.of(EVENTS, "pause.status", "pause.dlq"), Set.of());
     }
 

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.example.notify.support.ScriptedSmtpServer;
 import com.example.notify.support.TestKafka;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import com.example.notify.support.TestTemplates;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,15 +51,7 @@ class PriorityLaneTest {
     static {
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
         System.setProperty("notify.smtp.port", String.valueOf(SMTP.port()));
-        try {
-            Path templates = Files.createTempDirectory("prio-templates");
-            Files.createDirectories(templates.resolve("prio"));
-            Files.writeString(templates.resolve("prio/subject.ftl"), "${event.id}");
-            Files.writeString(templates.resolve("prio/text.ftl"), "prio ${event.id}");
-            System.setProperty("notify.email.templates-dir", templates.toString());
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        System.setProperty("notify.email.templates-dir", TestTemplates.subjectIsEventId("prio").toString());
         TestKafka.createTopics(List.of(EVENTS, EVENTS + ".priority", "prio.status", "prio.dlq"), java.util.Set.of());
         SMTP.reply(to -> {
             arrivedAt.put(to, System.currentTimeMillis());

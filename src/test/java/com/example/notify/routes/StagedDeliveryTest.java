@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.example.notify.support.EventSamples;
 import com.example.notify.support.ScriptedSmtpServer;
 import com.example.notify.support.TestKafka;
+import com.example.notify.support.TestTemplates;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayInputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,15 +62,7 @@ class StagedDeliveryTest {
     static {
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
         System.setProperty("notify.smtp.port", String.valueOf(SMTP.port()));
-        try {
-            Path templates = Files.createTempDirectory("staged-templates");
-            Files.createDirectories(templates.resolve("staged"));
-            Files.writeString(templates.resolve("staged/subject.ftl"), "${event.id}");
-            Files.writeString(templates.resolve("staged/text.ftl"), "staged ${event.id}");
-            System.setProperty("notify.email.templates-dir", templates.toString());
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        System.setProperty("notify.email.templates-dir", TestTemplates.subjectIsEventId("staged").toString());
         TestKafka.createTopics(List.of(EVENTS), 1);
         TestKafka.createTopics(List.of("staged.status", "staged.dlq"), java.util.Set.of());
         SMTP.reply(to -> {
