@@ -29,10 +29,43 @@ public final class Telemetry {
     private Telemetry() {
     }
 
-    /** A tracer of a freshly configured SDK. */
+    /** A tracer of a freshly configured SDK, warmed up. */
     public static Tracer tracer() {
-        return sdk().getTracer(INSTRUMENTATION);
+        Tracer tracer = sdk().getTracer(INSTRUMENTATION);
+        warmUp(tracer);
+        return tracer;
     }
+
+    /**
+     * Pays the first span's one-time costs at start-up instead of on the first event (class loading and
+     * initialisation of the SDK's span path, the propagators, and camel-telemetry's span decorators, which it
+     * finds by ServiceLoader on first use): measured as a second and more on the first deliveries of a loaded
+     * 2-core machine. The span is never ended, so never exported.
+     */
+    static void warmUp(Tracer tracer) {
+        io.opentelemetry.api.trace.Span span = tracer.spanBuilder("warm-up").startSpan();
+        Map<String, String> carrier = new HashMap<>();
+        propagators().getTextMapPropagator().inject(io.opentelemetry.context.Context.root().with(span), carrier, Map::put);
+        propagators().getTextMapPropagator().extract(io.opentelemetry.context.Context.root(), carrier, MAP_GETTER);
+        try {
+            Class.forName("org.apache.camel.telemetry.SpanDecoratorManagerImpl", true, Telemetry.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            // camel-telemetry absent or broken: tracing reports it itself when it starts
+        }
+    }
+
+    private static final io.opentelemetry.context.propagation.TextMapGetter<Map<String, String>> MAP_GETTER =
+            new io.opentelemetry.context.propagation.TextMapGetter<>() {
+                @Override
+                public Iterable<String> keys(Map<String, String> carrier) {
+                    return carrier.keySet();
+                }
+
+                @Override
+                public String get(Map<String, String> carrier, String key) {
+                    return carrier == null ? null : carrier.get(key);
+                }
+            };
 
     /** W3C trace context ({@code traceparent}, {@code tracestate}) and W3C baggage, in and out. */
     public static ContextPropagators propagators() {
