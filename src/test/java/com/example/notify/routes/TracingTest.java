@@ -53,7 +53,8 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.password=" + TestSmtp.PASSWORD,
             "notify.smtp.pool-size=2",
             "notify.email.concurrency=4",
-            "notify.throttle.smtp.per-second=2000"
+            "notify.throttle.smtp.per-second=2000",
+            "notify.ingest.tokens=trace-token"
         })
 class TracingTest {
 
@@ -62,11 +63,13 @@ class TracingTest {
     static final String STATUS = "trace.status";
     static final Duration WAIT = Duration.ofSeconds(60);
     static final StringWriter LOG = new StringWriter();
+    static final int HTTP_PORT = com.example.notify.support.FreePort.next();
 
     static {
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
         System.setProperty("notify.smtp.port", String.valueOf(TestSmtp.smtpPort()));
         // the SDK as the bundle builds it, exporting to TestSpans' in-memory exporter (after the masking)
+        System.setProperty("camel.server.port", String.valueOf(HTTP_PORT));
         System.setProperty("otel.traces.exporter", "memory");
         System.setProperty("otel.bsp.schedule.delay", "50");
         TestKafka.createTopics(List.of(EVENTS, STATUS, "trace.dlq"), Set.of());
@@ -88,6 +91,7 @@ class TracingTest {
         System.clearProperty("otel.traces.exporter");
         System.clearProperty("otel.bsp.schedule.delay");
         System.clearProperty("notify.smtp.port");
+        System.clearProperty("camel.server.port");
     }
 
     static String event(String id, String address, String extension) {
@@ -158,6 +162,23 @@ class TracingTest {
         String address = "ce.structured-" + id.substring(0, 8) + "@example.com";
         String upstream = traceparent();
         TestKafka.publish(EVENTS, address, event(id, address, ",\"traceparent\":\"" + upstream + "\"").getBytes(), Map.of());
+        ConsumerRecord<String, byte[]> status = delivered(id);
+        assertThat(traceId(header(status, "traceparent"))).isEqualTo(traceId(upstream));
+        assertThat(spansOf(traceId(upstream), "smtp")).extracting(SpanData::getParentSpanId).contains(upstream.substring(36, 52));
+    }
+
+    @Test
+    void httpIngestContinuesTheRequestsTraceparent() throws Exception {
+        String id = UUID.randomUUID().toString();
+        String address = "http.trace-" + id.substring(0, 8) + "@example.com";
+        String upstream = traceparent();
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + HTTP_PORT + "/events"))
+                        .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer trace-token")
+                        .header("Content-Type", "application/json").header("traceparent", upstream)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(event(id, address, ""))).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(202);
         ConsumerRecord<String, byte[]> status = delivered(id);
         assertThat(traceId(header(status, "traceparent"))).isEqualTo(traceId(upstream));
         assertThat(spansOf(traceId(upstream), "smtp")).extracting(SpanData::getParentSpanId).contains(upstream.substring(36, 52));
