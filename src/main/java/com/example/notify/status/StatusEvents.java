@@ -2,6 +2,7 @@ package com.example.notify.status;
 
 import com.example.notify.event.NotificationEvent;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.example.notify.observe.TraceHeaders;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import org.apache.camel.Exchange;
@@ -41,6 +42,11 @@ public class StatusEvents {
         envelope.put("type", TYPE_PREFIX + status);
         envelope.put("time", Instant.now().toString());
         envelope.put("datacontenttype", "application/json");
+        // CloudEvents distributed-tracing extension: the delivery's trace, for consumers that join on it
+        String traceparent = message.getHeader(TraceHeaders.TRACEPARENT, String.class);
+        if (TraceHeaders.valid(traceparent)) {
+            envelope.put(TraceHeaders.TRACEPARENT, traceparent);
+        }
         ObjectNode data = envelope.putObject("data");
         if (event != null) {
             data.put("eventId", event.getId());
