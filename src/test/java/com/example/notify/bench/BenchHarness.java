@@ -26,8 +26,9 @@ import java.util.stream.Stream;
  *
  * <pre>BenchHarness --smtp-port P [--quick] [--events N] [--reps R] [--p4-warmup-events N] [--p4-seconds S] [--p5-seconds S]
  *              [--p6-seconds S] [--contact-latency-ms L] [--pardot-latency-ms L] [--pardot-rate 40] [--pardot-cap 3]
- *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3] [--d-events N (D0–D2; default --events)] [--smtp-delay-ms 50]
+ *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4] [--d-events N (D0–D2; default --events)] [--smtp-delay-ms 50]
  *              [--d3-rate 200] [--d3-warmup-events N] [--d3-after-seconds S] [--d3-seconds S]
+ *              [--d4-bulk 200000] [--d4-rate 5] [--d4-seconds 60]
  *              [--prev-rev 001cf8f | --prev-build DIR (a checkout with target/ built)]
  *              [--p1-rate R (P4 paced at half of it when P1 is not run)] [--bundle-jvm "-XX:… (%r = run name)"] [--no-cds] [--out results.md]</pre>
  *
@@ -215,6 +216,16 @@ public final class BenchHarness {
                     progress("  %s", previousMissing);
                 }
             }
+            BundleRun.PriorityResult d4 = null;
+            if (wanted("D4")) {
+                // D4: the priority lane behind a bulk backlog, on the defaults and the 50 ms relay (SMTP throttle raised as for D0–D2)
+                int bulk = intOption("d4-bulk", quick() ? 2_000 : 200_000);
+                d4 = BundleRun.priorityUnderBacklog(delayed, delayingSink, "D4 priority lane behind a bulk backlog", bulk,
+                        intOption("d4-rate", 5), seconds("d4-seconds", 60, 10), Math.min(1_000, bulk / 10), 60);
+                progress("  D4: %d of %d high-priority emails delivered, p99 %s ms; %.0f bulk pending at the last; bulk %.0f emails/s",
+                        d4.urgentDelivered(), d4.urgentPublished(), Verdicts.ms(Stats.percentile(d4.latenciesMs(), 99)),
+                        d4.bulkPendingAtLast(), d4.bulkPerSecond());
+            }
             singles.forEach(r -> progress("  %s: %.0f events/s", r.spec().name(), r.eventsPerSecond()));
 
             table(runs, jakartaMail, kafka, singles);
@@ -226,6 +237,15 @@ public final class BenchHarness {
             }
             if (d3 != null) {
                 cpuPerEvent(d3, d3Previous);
+            }
+            if (d4 != null) {
+                line("");
+                line("D4: %,d bulk email events (%s, no priority) queued on the events topic before the start; once the relay had "
+                        + "answered %,d of them, %d high-priority email events (priority high) published to the priority events topic at "
+                        + "%.0f/s; latency from publish to the relay's answer (%d ms after the message arrived), same clock. Bundle "
+                        + "ready in %.1f s; stopped once the last high-priority email was answered (%.1f s after the last publish), the "
+                        + "backlog not drained.", d4.bulk(), BundleRun.BULK_TYPE, d4.bulkAnsweredAtFirstPublish(), d4.urgentPublished(),
+                        d4.rate(), smtpDelayMs, d4.readySeconds(), d4.waitedSeconds());
             }
             // P7: every start in the same setting (the class-data archive unless --no-cds), repeated runs and singles
             List<BundleRun.Result> archiveStarts = new ArrayList<>(singles);
@@ -266,6 +286,9 @@ public final class BenchHarness {
             }
             if (d3 != null) {
                 target(Verdicts.d3(d3, d3Previous, previous, previousMissing));
+            }
+            if (d4 != null) {
+                target(Verdicts.d4(d4));
             }
             if (wanted("P7") || !starts.isEmpty()) {
                 target(Verdicts.p7(starts, options.containsKey("no-cds") ? "no class-data archive" : "with the image's class-data archive",
