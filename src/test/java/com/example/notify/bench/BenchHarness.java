@@ -217,11 +217,14 @@ public final class BenchHarness {
                 }
             }
             BundleRun.PriorityResult d4 = null;
+            String d4LoadBefore = loadAverage();
+            String d4LoadAfter = null;
             if (wanted("D4")) {
                 // D4: the priority lane behind a bulk backlog, on the defaults and the 50 ms relay (SMTP throttle raised as for D0–D2)
                 int bulk = intOption("d4-bulk", quick() ? 2_000 : 200_000);
                 d4 = BundleRun.priorityUnderBacklog(delayed, delayingSink, "D4 priority lane behind a bulk backlog", bulk,
                         intOption("d4-rate", 5), seconds("d4-seconds", 60, 10), Math.min(1_000, bulk / 10), 60);
+                d4LoadAfter = loadAverage();
                 progress("  D4: %d of %d high-priority emails delivered, p99 %s ms; %.0f bulk pending at the last; bulk %.0f emails/s",
                         d4.urgentDelivered(), d4.urgentPublished(), Verdicts.ms(Stats.percentile(d4.latenciesMs(), 99)),
                         d4.bulkPendingAtLast(), d4.bulkPerSecond());
@@ -246,6 +249,12 @@ public final class BenchHarness {
                         + "ready in %.1f s; stopped once the last high-priority email was answered (%.1f s after the last publish), the "
                         + "backlog not drained.", d4.bulk(), BundleRun.BULK_TYPE, d4.bulkAnsweredAtFirstPublish(), d4.urgentPublished(),
                         d4.rate(), smtpDelayMs, d4.readySeconds(), d4.waitedSeconds());
+                line("Where the time went (%d of them; split at their delivery record's Kafka timestamp, wall clock): publish → staged "
+                        + "on the priority delivery topic p50 %s / p99 %s ms, staged → answered p50 %s / p99 %s ms. Load average "
+                        + "(/proc/loadavg) %s before, %s after. Each one: target/bench/logs/*.d4.csv.", d4.ingestMs().size(),
+                        Verdicts.ms(Stats.percentile(d4.ingestMs(), 50)), Verdicts.ms(Stats.percentile(d4.ingestMs(), 99)),
+                        Verdicts.ms(Stats.percentile(d4.emailStageMs(), 50)), Verdicts.ms(Stats.percentile(d4.emailStageMs(), 99)),
+                        d4LoadBefore, d4LoadAfter);
             }
             // P7: every start in the same setting (the class-data archive unless --no-cds), repeated runs and singles
             List<BundleRun.Result> archiveStarts = new ArrayList<>(singles);
@@ -379,6 +388,16 @@ public final class BenchHarness {
             throw new IllegalStateException("bin/cds-archive failed, see " + logs.resolve("cds-archive.log"));
         }
         return archive;
+    }
+
+    /** The machine's load averages (1, 5, 15 min): the two cores are shared. */
+    private static String loadAverage() {
+        try {
+            String[] load = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return load[0] + " / " + load[1] + " / " + load[2];
+        } catch (IOException e) {
+            return "unreadable";
+        }
     }
 
     private static List<String> concat(List<String> list, String item) {

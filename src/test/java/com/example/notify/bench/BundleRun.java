@@ -227,11 +227,20 @@ final class BundleRun {
      * D4's figures. {@code latenciesMs}: each high-priority email delivered, from its publish to the relay's answer
      * (the delaying sink, in the harness' JVM: one clock); {@code bulkAnsweredAtLast}: bulk emails the relay had
      * answered when the last high-priority one was (-1 if none was); {@code bulkPerSecond}: the bulk emails' rate
-     * from the first high-priority publish to that moment.
+     * from the first high-priority publish to that moment. {@code ingestMs} / {@code emailStageMs}: the delivered ones'
+     * latency split where the ingest stage staged them (their delivery record's Kafka timestamp, wall clock, ms): a
+     * diagnosis, not judged.
      */
     record PriorityResult(String name, int bulk, int urgentPublished, double rate, double seconds, List<Double> latenciesMs,
                           long bulkAnsweredAtFirstPublish, long bulkAnsweredAtLast, double bulkPerSecond, double waitedSeconds,
-                          double readySeconds) {
+                          double readySeconds, List<Double> ingestMs, List<Double> emailStageMs) {
+
+        PriorityResult(String name, int bulk, int urgentPublished, double rate, double seconds, List<Double> latenciesMs,
+                       long bulkAnsweredAtFirstPublish, long bulkAnsweredAtLast, double bulkPerSecond, double waitedSeconds,
+                       double readySeconds) {
+            this(name, bulk, urgentPublished, rate, seconds, latenciesMs, bulkAnsweredAtFirstPublish, bulkAnsweredAtLast, bulkPerSecond,
+                    waitedSeconds, readySeconds, List.of(), List.of());
+        }
 
         int urgentDelivered() {
             return latenciesMs.size();
@@ -310,6 +319,8 @@ final class BundleRun {
                 Thread.sleep(50);
             }
             long bulkAtFirst = bulkAnswered.get();
+            long wallNanos = System.nanoTime();
+            long wallMillis = System.currentTimeMillis();
             long start = System.nanoTime();
             try (KafkaProducer<String, String> producer = producer(env.broker())) {
                 for (int i = 0; i < urgent; i++) {
@@ -347,13 +358,60 @@ final class BundleRun {
             }
             long bulkAtLast = last < 0 ? -1 : bulkAnsweredThen.get(last);
             double bulkRate = last < 0 ? Double.NaN : (bulkAtLast - bulkAtFirst) / ((answeredNanos.get(last) - start) / 1e9);
-            return new PriorityResult(name, bulk, urgent, rate, seconds, latencies, bulkAtFirst, bulkAtLast, bulkRate, waited, ready);
+            // where the time went: the staged delivery records' timestamps (wall clock) against publish and answer
+            Map<Integer, Long> staged = stagedMillis(env.broker(), events + ".deliver.email.priority");
+            List<Double> ingest = new ArrayList<>();
+            List<Double> emailStage = new ArrayList<>();
+            StringBuilder csv = new StringBuilder("urgent,published_s,latency_ms,ingest_ms,email_stage_ms,bulk_answered_then\n");
+            for (int i = 0; i < urgent; i++) {
+                long at = answeredNanos.get(i);
+                double publishedWall = wallMillis + (publishedNanos.get(i) - wallNanos) / 1e6;
+                Long stagedAt = staged.get(i);
+                double toStage = stagedAt == null ? Double.NaN : stagedAt - publishedWall;
+                double fromStage = stagedAt == null || at == 0 ? Double.NaN : wallMillis + (at - wallNanos) / 1e6 - stagedAt;
+                if (at != 0 && stagedAt != null) {
+                    ingest.add(toStage);
+                    emailStage.add(fromStage);
+                }
+                csv.append(String.format(Locale.ROOT, "%d,%.3f,%s,%.0f,%.0f,%s%n", i, (publishedNanos.get(i) - start) / 1e9,
+                        at == 0 ? "" : String.format(Locale.ROOT, "%.1f", (at - publishedNanos.get(i)) / 1e6), toStage, fromStage,
+                        at == 0 ? "" : String.valueOf(bulkAnsweredThen.get(i))));
+            }
+            Files.writeString(env.logs().resolve(run + ".d4.csv"), csv);
+            return new PriorityResult(name, bulk, urgent, rate, seconds, latencies, bulkAtFirst, bulkAtLast, bulkRate, waited, ready,
+                    ingest, emailStage);
         } finally {
             sink.onAnswered(null);
             if (bundle.process.isAlive()) {
                 bundle.kill();
             }
         }
+    }
+
+    /** The Kafka timestamp (ms) of each urgent event's delivery record on {@code topic}, by its number. */
+    private static Map<Integer, Long> stagedMillis(EmbeddedKafkaBroker broker, String topic) {
+        Map<String, Object> config = new HashMap<>(broker.clientConfig());
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        Map<Integer, Long> staged = new HashMap<>();
+        java.util.regex.Pattern id = java.util.regex.Pattern.compile("-urgent-(\\d+)\"");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    java.util.regex.Matcher m = id.matcher(record.value());
+                    if (m.find()) {
+                        staged.putIfAbsent(Integer.parseInt(m.group(1)), record.timestamp());
+                    }
+                }
+            }
+        }
+        return staged;
     }
 
     private static int countAnswered(AtomicLongArray answered) {
