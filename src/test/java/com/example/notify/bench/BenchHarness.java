@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  *              [--p6-seconds S] [--contact-latency-ms L] [--pardot-latency-ms L] [--pardot-rate 40] [--pardot-cap 3]
  *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4] [--d-events N (D0–D2; default --events)] [--smtp-delay-ms 50]
  *              [--d3-rate 200] [--d3-warmup-events N] [--d3-after-seconds S] [--d3-seconds S]
- *              [--d4-bulk 200000] [--d4-rate 5] [--d4-seconds 60]
+ *              [--d4-bulk 200000] [--d4-rate 5] [--d4-seconds 60] [--d4-properties k=v,… (a diagnosis, not D4)]
  *              [--prev-rev 001cf8f | --prev-build DIR (a checkout with target/ built)]
  *              [--p1-rate R (P4 paced at half of it when P1 is not run)] [--bundle-jvm "-XX:… (%r = run name)"] [--no-cds] [--out results.md]</pre>
  *
@@ -222,8 +222,15 @@ public final class BenchHarness {
             if (wanted("D4")) {
                 // D4: the priority lane behind a bulk backlog, on the defaults and the 50 ms relay (SMTP throttle raised as for D0–D2)
                 int bulk = intOption("d4-bulk", quick() ? 2_000 : 200_000);
+                // --d4-properties k=v,k=v: a diagnosis on other settings; its row says so (D4 itself is on the defaults)
+                Map<String, String> d4Properties = new LinkedHashMap<>();
+                for (String pair : options.getOrDefault("d4-properties", "").split(",")) {
+                    if (!pair.isBlank()) {
+                        d4Properties.put(pair.substring(0, pair.indexOf('=')).strip(), pair.substring(pair.indexOf('=') + 1).strip());
+                    }
+                }
                 d4 = BundleRun.priorityUnderBacklog(delayed, delayingSink, "D4 priority lane behind a bulk backlog", bulk,
-                        intOption("d4-rate", 5), seconds("d4-seconds", 60, 10), Math.min(1_000, bulk / 10), 60);
+                        intOption("d4-rate", 5), seconds("d4-seconds", 60, 10), Math.min(1_000, bulk / 10), 60, d4Properties);
                 d4LoadAfter = loadAverage();
                 progress("  D4: %d of %d high-priority emails delivered, p99 %s ms; %.0f bulk pending at the last; bulk %.0f emails/s",
                         d4.urgentDelivered(), d4.urgentPublished(), Verdicts.ms(Stats.percentile(d4.latenciesMs(), 99)),
@@ -297,7 +304,9 @@ public final class BenchHarness {
                 target(Verdicts.d3(d3, d3Previous, previous, previousMissing));
             }
             if (d4 != null) {
-                target(Verdicts.d4(d4));
+                Verdicts.Row row = Verdicts.d4(d4);
+                target(options.containsKey("d4-properties") ? new Verdicts.Row(row.target() + " — NOT the defaults: "
+                        + options.get("d4-properties"), row.figure(), row.goal(), row.result()) : row);
             }
             if (wanted("P7") || !starts.isEmpty()) {
                 target(Verdicts.p7(starts, options.containsKey("no-cds") ? "no class-data archive" : "with the image's class-data archive",

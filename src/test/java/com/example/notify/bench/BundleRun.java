@@ -256,12 +256,14 @@ final class BundleRun {
      * D4: a bulk backlog of {@code bulk} email events queued on the normal events topic before the bundle starts;
      * once the relay has answered {@code flowing} of them, high-priority email events published to the priority
      * events topic at {@code rate} per second for {@code seconds}; then up to {@code waitSeconds} for the last of
-     * them. The bundle is stopped then, the backlog not drained: only its draining matters. The relay is
+     * them. The bundle is stopped then, the backlog not drained: only its draining matters. {@code properties}: on top
+     * of the harness' own (none for D4 itself; --d4-properties for a diagnosis). The relay is
      * {@code sink} (the delaying one), which tells urgent emails from bulk ones by their recipient.
      */
     static PriorityResult priorityUnderBacklog(Environment env, DelayingSmtpSink sink, String name, int bulk, double rate,
-                                               double seconds, int flowing, double waitSeconds) throws Exception {
-        Spec spec = Spec.backlog(name, "email", "kafkaIdempotency", bulk, Map.of());
+                                               double seconds, int flowing, double waitSeconds, Map<String, String> properties)
+            throws Exception {
+        Spec spec = Spec.backlog(name, "email", "kafkaIdempotency", bulk, properties);
         String run = spec.name().replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-$", "") + "-" + UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> topics = new HashMap<>();
         for (String t : List.of("events", "status", "dlq", "idempotency", "suppressions", "pardot-deferred")) {
