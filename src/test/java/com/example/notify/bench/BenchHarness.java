@@ -26,8 +26,9 @@ import java.util.stream.Stream;
  *
  * <pre>BenchHarness --smtp-port P [--quick] [--events N] [--reps R] [--p4-warmup-events N] [--p4-seconds S] [--p5-seconds S]
  *              [--p6-seconds S] [--contact-latency-ms L] [--pardot-latency-ms L] [--pardot-rate 40] [--pardot-cap 3]
- *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3] [--d-events N (D0–D2; default --events)] [--smtp-delay-ms 50]
+ *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4] [--d-events N (D0–D2; default --events)] [--smtp-delay-ms 50]
  *              [--d3-rate 200] [--d3-warmup-events N] [--d3-after-seconds S] [--d3-seconds S]
+ *              [--d4-bulk 200000] [--d4-rate 5] [--d4-seconds 60] [--d4-properties k=v,… (a diagnosis, not D4)]
  *              [--prev-rev 001cf8f | --prev-build DIR (a checkout with target/ built)]
  *              [--p1-rate R (P4 paced at half of it when P1 is not run)] [--bundle-jvm "-XX:… (%r = run name)"] [--no-cds] [--out results.md]</pre>
  *
@@ -215,6 +216,26 @@ public final class BenchHarness {
                     progress("  %s", previousMissing);
                 }
             }
+            BundleRun.PriorityResult d4 = null;
+            String d4LoadBefore = loadAverage();
+            String d4LoadAfter = null;
+            if (wanted("D4")) {
+                // D4: the priority lane behind a bulk backlog, on the defaults and the 50 ms relay (SMTP throttle raised as for D0–D2)
+                int bulk = intOption("d4-bulk", quick() ? 2_000 : 200_000);
+                // --d4-properties k=v,k=v: a diagnosis on other settings; its row says so (D4 itself is on the defaults)
+                Map<String, String> d4Properties = new LinkedHashMap<>();
+                for (String pair : options.getOrDefault("d4-properties", "").split(",")) {
+                    if (!pair.isBlank()) {
+                        d4Properties.put(pair.substring(0, pair.indexOf('=')).strip(), pair.substring(pair.indexOf('=') + 1).strip());
+                    }
+                }
+                d4 = BundleRun.priorityUnderBacklog(delayed, delayingSink, "D4 priority lane behind a bulk backlog", bulk,
+                        intOption("d4-rate", 5), seconds("d4-seconds", 60, 10), Math.min(1_000, bulk / 10), 60, d4Properties);
+                d4LoadAfter = loadAverage();
+                progress("  D4: %d of %d high-priority emails delivered, p99 %s ms; %.0f bulk pending at the last; bulk %.0f emails/s",
+                        d4.urgentDelivered(), d4.urgentPublished(), Verdicts.ms(Stats.percentile(d4.latenciesMs(), 99)),
+                        d4.bulkPendingAtLast(), d4.bulkPerSecond());
+            }
             singles.forEach(r -> progress("  %s: %.0f events/s", r.spec().name(), r.eventsPerSecond()));
 
             table(runs, jakartaMail, kafka, singles);
@@ -226,6 +247,21 @@ public final class BenchHarness {
             }
             if (d3 != null) {
                 cpuPerEvent(d3, d3Previous);
+            }
+            if (d4 != null) {
+                line("");
+                line("D4: %,d bulk email events (%s, no priority) queued on the events topic before the start; once the relay had "
+                        + "answered %,d of them, %d high-priority email events (priority high) published to the priority events topic at "
+                        + "%.0f/s; latency from publish to the relay's answer (%d ms after the message arrived), same clock. Bundle "
+                        + "ready in %.1f s; stopped once the last high-priority email was answered (%.1f s after the last publish), the "
+                        + "backlog not drained.", d4.bulk(), BundleRun.BULK_TYPE, d4.bulkAnsweredAtFirstPublish(), d4.urgentPublished(),
+                        d4.rate(), smtpDelayMs, d4.readySeconds(), d4.waitedSeconds());
+                line("Where the time went (%d of them; split at their delivery record's Kafka timestamp, wall clock): publish → staged "
+                        + "on the priority delivery topic p50 %s / p99 %s ms, staged → answered p50 %s / p99 %s ms. Load average "
+                        + "(/proc/loadavg) %s before, %s after. Each one: target/bench/logs/*.d4.csv.", d4.ingestMs().size(),
+                        Verdicts.ms(Stats.percentile(d4.ingestMs(), 50)), Verdicts.ms(Stats.percentile(d4.ingestMs(), 99)),
+                        Verdicts.ms(Stats.percentile(d4.emailStageMs(), 50)), Verdicts.ms(Stats.percentile(d4.emailStageMs(), 99)),
+                        d4LoadBefore, d4LoadAfter);
             }
             // P7: every start in the same setting (the class-data archive unless --no-cds), repeated runs and singles
             List<BundleRun.Result> archiveStarts = new ArrayList<>(singles);
@@ -266,6 +302,11 @@ public final class BenchHarness {
             }
             if (d3 != null) {
                 target(Verdicts.d3(d3, d3Previous, previous, previousMissing));
+            }
+            if (d4 != null) {
+                Verdicts.Row row = Verdicts.d4(d4);
+                target(options.containsKey("d4-properties") ? new Verdicts.Row(row.target() + " — NOT the defaults: "
+                        + options.get("d4-properties"), row.figure(), row.goal(), row.result()) : row);
             }
             if (wanted("P7") || !starts.isEmpty()) {
                 target(Verdicts.p7(starts, options.containsKey("no-cds") ? "no class-data archive" : "with the image's class-data archive",
@@ -356,6 +397,16 @@ public final class BenchHarness {
             throw new IllegalStateException("bin/cds-archive failed, see " + logs.resolve("cds-archive.log"));
         }
         return archive;
+    }
+
+    /** The machine's load averages (1, 5, 15 min): the two cores are shared. */
+    private static String loadAverage() {
+        try {
+            String[] load = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return load[0] + " / " + load[1] + " / " + load[2];
+        } catch (IOException e) {
+            return "unreadable";
+        }
     }
 
     private static List<String> concat(List<String> list, String item) {

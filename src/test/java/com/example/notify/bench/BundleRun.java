@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -215,6 +216,214 @@ final class BundleRun {
         }
     }
 
+    /** D4's bulk events: a type not in notify.priority.types, no priority: the normal lane. */
+    static final String BULK_TYPE = "com.example.bench.newsletter";
+    /** D4's high-priority events: {@code priority: high}, an address of their own each (what the sink matches them by). */
+    static final String URGENT_TYPE = "com.example.bench.alert";
+    private static final String URGENT_PREFIX = "urgent-";
+    private static final String URGENT_DOMAIN = "@priority.example.com";
+
+    /**
+     * D4's figures. {@code latenciesMs}: each high-priority email delivered, from its publish to the relay's answer
+     * (the delaying sink, in the harness' JVM: one clock); {@code bulkAnsweredAtLast}: bulk emails the relay had
+     * answered when the last high-priority one was (-1 if none was); {@code bulkPerSecond}: the bulk emails' rate
+     * from the first high-priority publish to that moment. {@code ingestMs} / {@code emailStageMs}: the delivered ones'
+     * latency split where the ingest stage staged them (their delivery record's Kafka timestamp, wall clock, ms): a
+     * diagnosis, not judged.
+     */
+    record PriorityResult(String name, int bulk, int urgentPublished, double rate, double seconds, List<Double> latenciesMs,
+                          long bulkAnsweredAtFirstPublish, long bulkAnsweredAtLast, double bulkPerSecond, double waitedSeconds,
+                          double readySeconds, List<Double> ingestMs, List<Double> emailStageMs) {
+
+        PriorityResult(String name, int bulk, int urgentPublished, double rate, double seconds, List<Double> latenciesMs,
+                       long bulkAnsweredAtFirstPublish, long bulkAnsweredAtLast, double bulkPerSecond, double waitedSeconds,
+                       double readySeconds) {
+            this(name, bulk, urgentPublished, rate, seconds, latenciesMs, bulkAnsweredAtFirstPublish, bulkAnsweredAtLast, bulkPerSecond,
+                    waitedSeconds, readySeconds, List.of(), List.of());
+        }
+
+        int urgentDelivered() {
+            return latenciesMs.size();
+        }
+
+        /** Bulk emails not yet answered when the last high-priority email was; NaN when none was delivered. */
+        double bulkPendingAtLast() {
+            return bulkAnsweredAtLast < 0 ? Double.NaN : bulk - bulkAnsweredAtLast;
+        }
+    }
+
+    /**
+     * D4: a bulk backlog of {@code bulk} email events queued on the normal events topic before the bundle starts;
+     * once the relay has answered {@code flowing} of them, high-priority email events published to the priority
+     * events topic at {@code rate} per second for {@code seconds}; then up to {@code waitSeconds} for the last of
+     * them. The bundle is stopped then, the backlog not drained: only its draining matters. {@code properties}: on top
+     * of the harness' own (none for D4 itself; --d4-properties for a diagnosis). The relay is
+     * {@code sink} (the delaying one), which tells urgent emails from bulk ones by their recipient.
+     */
+    static PriorityResult priorityUnderBacklog(Environment env, DelayingSmtpSink sink, String name, int bulk, double rate,
+                                               double seconds, int flowing, double waitSeconds, Map<String, String> properties)
+            throws Exception {
+        Spec spec = Spec.backlog(name, "email", "kafkaIdempotency", bulk, properties);
+        String run = spec.name().replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-$", "") + "-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> topics = new HashMap<>();
+        for (String t : List.of("events", "status", "dlq", "idempotency", "suppressions", "pardot-deferred")) {
+            topics.put(t, "bench." + run + "." + t);
+        }
+        String events = topics.get("events");
+        // the priority topics are the normal ones + notify.priority.topic-suffix (.priority by default)
+        String urgentEvents = events + ".priority";
+        env.broker().createTopics(List.of(topics.get("status"), topics.get("dlq"), topics.get("pardot-deferred")), Set.of(), 4);
+        env.broker().createTopics(List.of(events, events + ".deliver.email", urgentEvents, events + ".deliver.email.priority"),
+                Set.of(), spec.partitions());
+        env.broker().createTopics(List.of(topics.get("idempotency"), topics.get("suppressions")),
+                Set.of(topics.get("idempotency"), topics.get("suppressions")), 1);
+        try (KafkaProducer<String, String> producer = producer(env.broker())) {
+            for (int i = 0; i < bulk; i++) {
+                producer.send(record(events, "email", run, i, Instant.now(), BULK_TYPE));
+            }
+        }
+        int urgent = (int) Math.ceil(rate * seconds);
+        AtomicLong bulkAnswered = new AtomicLong();
+        AtomicLongArray publishedNanos = new AtomicLongArray(urgent);
+        AtomicLongArray answeredNanos = new AtomicLongArray(urgent);
+        AtomicLongArray bulkAnsweredThen = new AtomicLongArray(urgent);
+        sink.onAnswered(to -> {
+            String address = to.replaceAll("[<>]", "").toLowerCase(Locale.ROOT);
+            if (address.startsWith(URGENT_PREFIX) && address.endsWith(URGENT_DOMAIN)) {
+                int i = Integer.parseInt(address.substring(URGENT_PREFIX.length(), address.length() - URGENT_DOMAIN.length()));
+                long now = System.nanoTime();
+                // the first answer counts (a duplicate delivery comes later)
+                if (i < urgent && answeredNanos.compareAndSet(i, 0, now)) {
+                    bulkAnsweredThen.set(i, bulkAnswered.get());
+                }
+            } else {
+                bulkAnswered.incrementAndGet();
+            }
+        });
+        Path gcLog = env.logs().resolve(run + ".gc.log");
+        long started = System.nanoTime();
+        List<String> jvm = new ArrayList<>(List.of("-Xmx" + spec.heap(), "-Xlog:gc:file=" + gcLog + ":uptime"));
+        for (String option : env.bundleJvmOptions()) {
+            jvm.add(option.replace("%r", run));
+        }
+        BundleProcess bundle = BundleProcess.start(properties(env, spec, topics, run), env.logs().resolve(run + ".log"),
+                env.bundleDir(), env.jar(), jvm.toArray(String[]::new));
+        try {
+            if (!bundle.awaitReady(Duration.ofSeconds(120))) {
+                throw new IllegalStateException(name + ": bundle not ready, see " + env.logs().resolve(run + ".log"));
+            }
+            double ready = (System.nanoTime() - started) / 1e9;
+            long flowingBy = System.nanoTime() + Duration.ofSeconds(300).toNanos();
+            while (bulkAnswered.get() < flowing) {
+                if (System.nanoTime() > flowingBy) {
+                    throw new IllegalStateException(name + ": only " + bulkAnswered.get() + " bulk emails answered 300 s after ready");
+                }
+                Thread.sleep(50);
+            }
+            long bulkAtFirst = bulkAnswered.get();
+            long wallNanos = System.nanoTime();
+            long wallMillis = System.currentTimeMillis();
+            long start = System.nanoTime();
+            try (KafkaProducer<String, String> producer = producer(env.broker())) {
+                for (int i = 0; i < urgent; i++) {
+                    long wait = start + (long) (i * 1e9 / rate) - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    String address = URGENT_PREFIX + i + URGENT_DOMAIN;
+                    publishedNanos.set(i, System.nanoTime());
+                    producer.send(new ProducerRecord<>(urgentEvents, address, """
+                            {"specversion":"1.0","id":"%s-urgent-%d","source":"/alerts","type":"%s","time":"%s",\
+                            "datacontenttype":"application/json","data":{"recipient":{"email":"%s","name":"Urgent %d"},\
+                            "channels":["email"],"template":"welcome","priority":"high","params":{"plan":"standard"}}}""".formatted(
+                            run, i, URGENT_TYPE, Instant.now(), address, i)));
+                }
+            }
+            long lastPublished = System.nanoTime();
+            long waitUntil = lastPublished + (long) (waitSeconds * 1e9);
+            while (System.nanoTime() < waitUntil && countAnswered(answeredNanos) < urgent) {
+                Thread.sleep(50);
+            }
+            double waited = (System.nanoTime() - lastPublished) / 1e9;
+            sink.onAnswered(null);
+            bundle.stop(Duration.ofSeconds(30));
+            List<Double> latencies = new ArrayList<>();
+            int last = -1;
+            for (int i = 0; i < urgent; i++) {
+                long at = answeredNanos.get(i);
+                if (at != 0) {
+                    latencies.add((at - publishedNanos.get(i)) / 1e6);
+                    if (last < 0 || at > answeredNanos.get(last)) {
+                        last = i;
+                    }
+                }
+            }
+            long bulkAtLast = last < 0 ? -1 : bulkAnsweredThen.get(last);
+            double bulkRate = last < 0 ? Double.NaN : (bulkAtLast - bulkAtFirst) / ((answeredNanos.get(last) - start) / 1e9);
+            // where the time went: the staged delivery records' timestamps (wall clock) against publish and answer
+            Map<Integer, Long> staged = stagedMillis(env.broker(), events + ".deliver.email.priority");
+            List<Double> ingest = new ArrayList<>();
+            List<Double> emailStage = new ArrayList<>();
+            StringBuilder csv = new StringBuilder("urgent,published_s,latency_ms,ingest_ms,email_stage_ms,bulk_answered_then\n");
+            for (int i = 0; i < urgent; i++) {
+                long at = answeredNanos.get(i);
+                double publishedWall = wallMillis + (publishedNanos.get(i) - wallNanos) / 1e6;
+                Long stagedAt = staged.get(i);
+                double toStage = stagedAt == null ? Double.NaN : stagedAt - publishedWall;
+                double fromStage = stagedAt == null || at == 0 ? Double.NaN : wallMillis + (at - wallNanos) / 1e6 - stagedAt;
+                if (at != 0 && stagedAt != null) {
+                    ingest.add(toStage);
+                    emailStage.add(fromStage);
+                }
+                csv.append(String.format(Locale.ROOT, "%d,%.3f,%s,%.0f,%.0f,%s%n", i, (publishedNanos.get(i) - start) / 1e9,
+                        at == 0 ? "" : String.format(Locale.ROOT, "%.1f", (at - publishedNanos.get(i)) / 1e6), toStage, fromStage,
+                        at == 0 ? "" : String.valueOf(bulkAnsweredThen.get(i))));
+            }
+            Files.writeString(env.logs().resolve(run + ".d4.csv"), csv);
+            return new PriorityResult(name, bulk, urgent, rate, seconds, latencies, bulkAtFirst, bulkAtLast, bulkRate, waited, ready,
+                    ingest, emailStage);
+        } finally {
+            sink.onAnswered(null);
+            if (bundle.process.isAlive()) {
+                bundle.kill();
+            }
+        }
+    }
+
+    /** The Kafka timestamp (ms) of each urgent event's delivery record on {@code topic}, by its number. */
+    private static Map<Integer, Long> stagedMillis(EmbeddedKafkaBroker broker, String topic) {
+        Map<String, Object> config = new HashMap<>(broker.clientConfig());
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        Map<Integer, Long> staged = new HashMap<>();
+        java.util.regex.Pattern id = java.util.regex.Pattern.compile("-urgent-(\\d+)\"");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    java.util.regex.Matcher m = id.matcher(record.value());
+                    if (m.find()) {
+                        staged.putIfAbsent(Integer.parseInt(m.group(1)), record.timestamp());
+                    }
+                }
+            }
+        }
+        return staged;
+    }
+
+    private static int countAnswered(AtomicLongArray answered) {
+        int count = 0;
+        for (int i = 0; i < answered.length(); i++) {
+            count += answered.get(i) == 0 ? 0 : 1;
+        }
+        return count;
+    }
+
     private static Map<String, String> properties(Environment env, Spec spec, Map<String, String> topics, String run) {
         Map<String, String> properties = new HashMap<>();
         topics.forEach((name, topic) -> properties.put("notify.kafka.topic." + name, topic));
@@ -259,15 +468,20 @@ final class BundleRun {
      * prospect upserted moments ago.
      */
     static ProducerRecord<String, String> record(String topic, String channel, String run, int i, Instant time) {
+        return record(topic, channel, run, i, time, "com.example.account.welcome");
+    }
+
+    /** The same with another CloudEvents type (D4's bulk: a type not in notify.priority.types). */
+    static ProducerRecord<String, String> record(String topic, String channel, String run, int i, Instant time, String type) {
         String contact = "c-" + (i % CONTACTS);
         String recipient = "pardot".equals(channel)
                 ? "{\"email\":\"prospect-" + i + "@example.com\",\"name\":\"Prospect " + i + "\"}"
                 : "{\"contactId\":\"" + contact + "\"}";
         return new ProducerRecord<>(topic, contact, """
-                {"specversion":"1.0","id":"%s-%d","source":"/accounts","type":"com.example.account.welcome",\
+                {"specversion":"1.0","id":"%s-%d","source":"/accounts","type":"%s",\
                 "time":"%s","datacontenttype":"application/json","data":{"recipient":%s,"channels":["%s"],\
                 "template":"welcome","params":{"plan":"standard","account":"A-%08d"}}}""".formatted(
-                run, i, time, recipient, channel, i));
+                run, i, type, time, recipient, channel, i));
     }
 
     /**

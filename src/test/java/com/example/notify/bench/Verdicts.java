@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Targets P1–P7 and D0–D3 judged from the run's figures, one row of the targets table each. A verdict passes only when
+ * Targets P1–P7 and D0–D4 judged from the run's figures, one row of the targets table each. A verdict passes only when
  * every figure it rests on was measured: a NaN (too few samples, too few collections), an infinite ratio (a
  * baseline of 0) or a figure the harness could not read fails it and says why. A bare comparison does not do
  * that: "growth not above 5 %" is true of NaN, and a ratio to a baseline of 0 is above any goal.
@@ -147,6 +147,32 @@ final class Verdicts {
                         .unless(previousMissing != null || Double.isFinite(previousTotal), "previous build's window not measured")
                         .allDelivered("D3", List.of(current))
                         .result(ingest <= 0.5 && email <= 1.0));
+    }
+
+    /**
+     * D4: high-priority emails while a bulk backlog drains, judged by their p99 from publish to the relay's answer.
+     * Fails when none was measured, when some were not delivered (their latency is unknown, not small), and when
+     * the backlog had run out before the last of them was delivered (then nothing was overtaken).
+     */
+    static Row d4(BundleRun.PriorityResult d4) {
+        List<Double> latencies = d4.latenciesMs();
+        double p50 = Stats.percentile(latencies, 50);
+        double p99 = Stats.percentile(latencies, 99);
+        double max = latencies.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        double pending = d4.bulkPendingAtLast();
+        return new Row(format("D4 high priority at %.0f/s for %.0f s behind %,d queued bulk emails, 50 ms relay", d4.rate(), d4.seconds(),
+                        d4.bulk()),
+                format("%d of %d delivered: p50 %s ms, p99 %s ms, max %s ms; %s bulk emails still pending at the last (bulk %.0f emails/s meanwhile)",
+                        d4.urgentDelivered(), d4.urgentPublished(), ms(p50), ms(p99), ms(max),
+                        Double.isNaN(pending) ? "—" : format("%,.0f", pending), d4.bulkPerSecond()),
+                "p99 ≤ 2 s while the backlog drains",
+                new Missing().unless(d4.urgentDelivered() > 0, "no high-priority email delivered")
+                        .unless(d4.urgentDelivered() == 0 || d4.urgentDelivered() == d4.urgentPublished(),
+                                "%d of %d high-priority emails not delivered within %.0f s of the last publish",
+                                d4.urgentPublished() - d4.urgentDelivered(), d4.urgentPublished(), d4.waitedSeconds())
+                        .finite(p99, "p99 not measured")
+                        .unless(Double.isNaN(pending) || pending > 0, "the backlog drained before the last high-priority email was delivered")
+                        .result(p99 <= 2_000));
     }
 
     /** One ratio per repetition (A and B ran back to back on the same machine state); NaN where either is missing. */

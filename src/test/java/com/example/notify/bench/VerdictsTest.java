@@ -114,6 +114,32 @@ class VerdictsTest {
     }
 
     @Test
+    void d4PassesOnlyOnAMeasuredP99WithinTwoSecondsWhileTheBacklogDrains() {
+        Verdicts.Row row = Verdicts.d4(d4(latencies(300, 150, 1_900), 300, 150_000));
+
+        assertThat(row.result()).isEqualTo("PASS");
+        assertThat(row.figure()).isEqualTo(
+                "300 of 300 delivered: p50 1022 ms, p99 1882 ms, max 1900 ms; 50,000 bulk emails still pending at the last (bulk 300 emails/s meanwhile)");
+        // three of 300 above 2 s leave p99 within it, four do not
+        List<Double> slowTail = new java.util.ArrayList<>(latencies(296, 100, 200));
+        slowTail.addAll(List.of(2_500.0, 2_600.0, 2_700.0, 2_800.0));
+        assertThat(Verdicts.d4(d4(slowTail, 300, 150_000)).result()).isEqualTo("FAIL");
+    }
+
+    @Test
+    void d4FailsWithoutSamplesWithUndeliveredOnesOrOnceTheBacklogRanOut() {
+        assertThat(Verdicts.d4(d4(List.of(), 300, -1)).result())
+                .isEqualTo("FAIL (no high-priority email delivered; p99 not measured)");
+        // the undelivered ones' latency is unknown: the delivered ones' p99 must not pass for all of them
+        assertThat(Verdicts.d4(d4(latencies(290, 100, 200), 300, 150_000)).result())
+                .isEqualTo("FAIL (10 of 300 high-priority emails not delivered within 60 s of the last publish)");
+        // fast, but nothing was left to overtake
+        assertThat(Verdicts.d4(d4(latencies(300, 100, 200), 300, 200_000)).result())
+                .isEqualTo("FAIL (the backlog drained before the last high-priority email was delivered)");
+        assertThat(Verdicts.d4(d4(latencies(300, 100, 200), 300, 200_000)).figure()).contains("0 bulk emails still pending at the last");
+    }
+
+    @Test
     void rateIsNaNRatherThanZeroOrInfiniteAndSteadyStateLeavesOutTheFirstPart() {
         assertThat(Stats.rate(List.of(1_000_000L), 0)).isNaN();
         assertThat(Stats.rate(List.of(5L, 5L), 0)).isNaN();
@@ -137,6 +163,20 @@ class VerdictsTest {
     private static BundleRun.Result backlog(double rate) {
         return new BundleRun.Result(BundleRun.Spec.backlog("run", "email", "kafkaIdempotency", 2000, Map.of()), "t", 2000, 0,
                 rate, rate, 1, 2, 3, 500, FLAT_HEAP, 8, 4, false);
+    }
+
+    /** {@code count} latencies evenly from {@code from} to {@code to} ms. */
+    private static List<Double> latencies(int count, double from, double to) {
+        List<Double> values = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            values.add(from + (to - from) * i / Math.max(1, count - 1));
+        }
+        return values;
+    }
+
+    /** 200,000 bulk, 5/s for 60 s, bulk at 300 emails/s from 1,000 answered on. */
+    private static BundleRun.PriorityResult d4(List<Double> latencies, int published, long bulkAnsweredAtLast) {
+        return new BundleRun.PriorityResult("D4", 200_000, published, 5, 60, latencies, 1_000, bulkAnsweredAtLast, 300, 60, 4);
     }
 
     private static BundleRun.Spec openLoop(double rate) {
