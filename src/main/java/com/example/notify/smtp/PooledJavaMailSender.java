@@ -41,6 +41,7 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
     private String sslTrust;
     private boolean checkServerIdentity = true;
     private int poolSize = 4;
+    private int priorityConnections;
     private int maxMessagesPerConnection = 500;
     private long idleTimeoutMs = 30_000;
     private int connectTimeoutMs = 10_000;
@@ -149,8 +150,10 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
             synchronized (this) {
                 if (pool == null) {
                     GenericObjectPoolConfig<PooledTransport> config = new GenericObjectPoolConfig<>();
-                    config.setMaxTotal(poolSize);
-                    config.setMaxIdle(poolSize);
+                    // the priority lane's connections on top: the normal lanes (at most poolSize threads) can
+                    // never take the last ones, so an urgent email does not wait for a bulk one's connection
+                    config.setMaxTotal(poolSize + priorityConnections);
+                    config.setMaxIdle(poolSize + priorityConnections);
                     config.setMinIdle(0);
                     config.setLifo(true);
                     config.setBlockWhenExhausted(true);
@@ -352,6 +355,11 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
 
     public void setPoolSize(int poolSize) {
         this.poolSize = poolSize;
+    }
+
+    /** Connections beyond the pool size for the priority lane (notify.smtp.priority-connections). */
+    public void setPriorityConnections(int priorityConnections) {
+        this.priorityConnections = priorityConnections;
     }
 
     public void setMaxMessagesPerConnection(int maxMessagesPerConnection) {

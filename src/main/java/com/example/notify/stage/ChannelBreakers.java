@@ -48,6 +48,8 @@ public class ChannelBreakers implements CamelContextAware {
 
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final Set<String> gauges = ConcurrentHashMap.newKeySet();
+    /** Routes whose consumer this class suspended (and may therefore resume). */
+    private final Set<String> pausedByUs = ConcurrentHashMap.newKeySet();
     private CamelContext camelContext;
     private String channels = "";
     private float failureRatePercent = 50;
@@ -177,30 +179,33 @@ public class ChannelBreakers implements CamelContextAware {
     }
 
     private void steer(String channel, CircuitBreaker.State state) {
-        if (camelContext == null) {
+        if (camelContext == null || camelContext.isStopping() || camelContext.isStopped()) {
+            // a graceful stop suspends the consumers itself: not ours to resume
             return;
         }
         // every stage of the channel: consume-<channel>-deliveries and its priority lane's
         for (String routeId : List.of("consume-" + channel + "-deliveries", "consume-" + channel + "-priority-deliveries")) {
             Route route = camelContext.getRoute(routeId);
             if (route != null && route.getConsumer() instanceof StatefulService consumer) {
-                steer(channel, state, consumer);
+                steer(channel, state, routeId, consumer);
             }
         }
     }
 
-    private void steer(String channel, CircuitBreaker.State state, StatefulService consumer) {
+    private void steer(String channel, CircuitBreaker.State state, String routeId, StatefulService consumer) {
         boolean pause = state == CircuitBreaker.State.OPEN;
         try {
             if (pause && consumer.getStatus() == ServiceStatus.Started) {
-                LOG.warn("Channel {}: pausing its consumer while the provider is out", channel);
+                LOG.warn("Channel {}: pausing {} while the provider is out", channel, routeId);
+                pausedByUs.add(routeId);
                 ServiceHelper.suspendService(consumer);
-            } else if (!pause && consumer.getStatus() == ServiceStatus.Suspended) {
-                LOG.warn("Channel {}: resuming its consumer ({})", channel, state);
+            } else if (!pause && consumer.getStatus() == ServiceStatus.Suspended && pausedByUs.remove(routeId)) {
+                // only a consumer this class paused: one suspended by Camel (a graceful stop, an operator) stays so
+                LOG.warn("Channel {}: resuming {} ({})", channel, routeId, state);
                 ServiceHelper.resumeService(consumer);
             }
         } catch (Exception e) {
-            LOG.warn("Channel {}: could not {} its consumer: {}", channel, pause ? "pause" : "resume", e.getMessage());
+            LOG.warn("Channel {}: could not {} {}: {}", channel, pause ? "pause" : "resume", routeId, e.getMessage());
         }
     }
 
