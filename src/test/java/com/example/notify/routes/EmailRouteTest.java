@@ -46,6 +46,8 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.starttls=false",
             "notify.smtp.starttls-required=false",
             "notify.smtp.pool-size=2",
+            // no connections on top for the priority lane: the reuse test counts the pool's 2
+            "notify.smtp.priority-connections=0",
             "notify.throttle.smtp.per-second=2000",
             "notify.email.from=Example Billing <billing@example.com>",
             "notify.email.reply-to=support@example.com",
