@@ -37,6 +37,7 @@ public class DeadLetterReplay extends CamelContextBean {
     private String eventsEndpoint;
     private String idempotentRepository;
     private int limit = 1000;
+    private com.example.notify.preferences.SuppressionList suppressions;
     private com.example.notify.ingest.ControlHeaders signer = new com.example.notify.ingest.ControlHeaders();
 
     /**
@@ -80,7 +81,10 @@ public class DeadLetterReplay extends CamelContextBean {
                     .put("channel", header(record, DeadLetterHeaders.PREFIX + "channel")).put("reason", recordReason)
                     .put("deadLetteredAt", at.toString());
             String key = "replay|" + topic + "|" + location;
-            if ("true".equals(header(record, DeadLetterBounds.TRUNCATED))) {
+            if (erased(record)) {
+                // bin/erase-recipient: replaying would put the erased recipient's data back on the events topic
+                item.put("action", "not-replayable-erased");
+            } else if ("true".equals(header(record, DeadLetterBounds.TRUNCATED))) {
                 // a stub holds only the first bytes of the record: replaying it would publish a broken event
                 item.put("action", "not-replayable-truncated");
             } else if (dry) {
@@ -103,6 +107,19 @@ public class DeadLetterReplay extends CamelContextBean {
         exchange.setProperty("notifyReplaySelected", Math.min(selectedCount, limit));
         exchange.setProperty("notifyReplayPublished", publishedCount);
         return report.toString();
+    }
+
+    private boolean erased(ConsumerRecord<byte[], byte[]> record) {
+        if (suppressions == null || suppressions.size() == 0) {
+            return false;
+        }
+        Header contact = record.headers().lastHeader("notify-contact");
+        for (String address : com.example.notify.preferences.RecordRecipients.addresses(record.value(), contact == null ? null : contact.value())) {
+            if ("erased".equals(suppressions.reasonFor(address))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Headers the stages write on delivery records (see routes/route-by-channel and retry-deliveries). */
@@ -233,5 +250,10 @@ public class DeadLetterReplay extends CamelContextBean {
 
     public void setLimit(int limit) {
         this.limit = limit;
+    }
+
+    /** The suppression list: dead letters of an erased recipient are not replayed. */
+    public void setSuppressions(com.example.notify.preferences.SuppressionList suppressions) {
+        this.suppressions = suppressions;
     }
 }

@@ -24,9 +24,13 @@ public final class RecipientKeys {
 
     /** SHA-256 (hex) of the address, trimmed and lower-cased: the same mailbox gives the same hash. */
     public static String addressHash(String email) {
+        return sha256Hex(email.strip().toLowerCase(Locale.ROOT));
+    }
+
+    /** SHA-256 (hex) of the text's UTF-8 bytes. */
+    public static String sha256Hex(String text) {
         // digest() resets the digest for the next call
-        byte[] digest = SHA256.get().digest(email.strip().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
-        return HexFormat.of().formatHex(digest);
+        return HexFormat.of().formatHex(SHA256.get().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Who the event is for: the contact id, else the address hash, else null. */

@@ -48,9 +48,9 @@ public class RecipientPreferences extends CamelContextBean {
     }
 
     String declineReason(NotificationEvent event, String channel) {
-        String suppressed = suppressions.reasonFor(event.getRecipient().getEmail());
+        String suppressed = suppressionReason(event);
         if (suppressed != null) {
-            return "suppressed-" + suppressed;
+            return suppressed;
         }
         boolean transactional = isTransactional(event.getType());
         Contact contact = event.getContact();
@@ -63,6 +63,16 @@ public class RecipientPreferences extends CamelContextBean {
             }
         }
         return null;
+    }
+
+    /**
+     * {@code suppressed-<why>} when the recipient's address is on the suppression list, else null. Asked again
+     * by the channel stages just before a delivery: a suppression (an unsubscribe, an erasure) that arrives
+     * while the delivery record waits on its topic or a retry tier applies to it too.
+     */
+    public String suppressionReason(NotificationEvent event) {
+        String suppressed = suppressions.reasonFor(event.getRecipient().getEmail());
+        return suppressed == null ? null : "suppressed-" + suppressed;
     }
 
     /** Counts this notification against the recipient's limit; a held one gets {@value #HOLD_MS} set. */

@@ -14,14 +14,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Addresses that must not be sent to (bounces, complaints, unsubscribes), kept as address hashes, fed from
  * the compacted suppressions topic by the {@code suppression-feed} route. Record key: the address or its
- * SHA-256 hex (lower-cased address); value {@code {"reason": "bounce|complaint|unsubscribe|…"}}; an empty
+ * SHA-256 hex (lower-cased address); value {@code {"reason": "bounce|complaint|unsubscribe|erased|…"}} (erased:
+ * {@code bin/erase-recipient}, which writes the hash only); an empty
  * value (tombstone) lifts the suppression. An unreadable value still suppresses: when in doubt, do not send.
  */
 public class SuppressionList {
 
     private static final Logger LOG = LoggerFactory.getLogger(SuppressionList.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Set<String> REASONS = Set.of("bounce", "complaint", "unsubscribe");
+    private static final Set<String> REASONS = Set.of("bounce", "complaint", "unsubscribe", "erased");
 
     private final Map<String, String> reasonByHash = new ConcurrentHashMap<>();
 
@@ -51,7 +52,7 @@ public class SuppressionList {
         }
     }
 
-    /** Why the address is suppressed ({@code bounce}, {@code complaint}, {@code unsubscribe}, {@code other}), or null. */
+    /** Why the address is suppressed ({@code bounce}, {@code complaint}, {@code unsubscribe}, {@code erased}, {@code other}), or null. */
     public String reasonFor(String email) {
         return email == null || reasonByHash.isEmpty() ? null : reasonByHash.get(RecipientKeys.addressHash(email));
     }

@@ -43,6 +43,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.kafka.topic.events=replay.events",
             "notify.kafka.topic.status=replay.status",
             "notify.kafka.topic.dlq=replay.dlq",
+            "notify.kafka.topic.suppressions=replay.suppressions",
             "notify.kafka.group-id=replay-test",
             "notify.idempotency.repository=memoryIdempotency",
             "notify.smtp.host=127.0.0.1",
@@ -68,6 +69,7 @@ class ReplayDeadLettersTest {
     static final String EVENTS = "replay.events";
     static final String STATUS = "replay.status";
     static final String DLQ = "replay.dlq";
+    static final String SUPPRESSIONS = "replay.suppressions";
     static final Duration WAIT = Duration.ofSeconds(60); // an upper bound: the first test also waits for every stage's group to join
     static final ObjectMapper JSON = new ObjectMapper();
     static final WireMockServer HOOK = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
@@ -83,7 +85,7 @@ class ReplayDeadLettersTest {
         System.setProperty("notify.webhook.url", "http://127.0.0.1:" + HOOK.port() + "/hooks/ops");
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
         System.setProperty("notify.smtp.port", String.valueOf(TestSmtp.smtpPort()));
-        TestKafka.createTopics(List.of(EVENTS, STATUS, DLQ), Set.of());
+        TestKafka.createTopics(List.of(EVENTS, STATUS, DLQ, SUPPRESSIONS), Set.of(SUPPRESSIONS));
     }
 
     @AfterAll
@@ -214,5 +216,67 @@ class ReplayDeadLettersTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(onIngest.statusCode()).as("replay is not on the port producers reach").isEqualTo(404);
         assertThat(replay("ops-token", "reason=x").statusCode()).as("it is on the admin port").isEqualTo(200);
+    }
+
+    @Test
+    void anErasedRecipientIsNotReplayedNorSentToAndOnlyItsHashIsKept() throws Exception {
+        HOOK.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503)));
+        String id = UUID.randomUUID().toString();
+        String address = "Erase-" + id.substring(0, 8) + "@Example.com";
+        TestKafka.publish(EVENTS, "k-" + id, """
+                {"specversion":"1.0","id":"%s","source":"/ops","type":"com.example.account.created",
+                 "data":{"recipient":{"email":"%s"},"channels":["webhook"],"template":"welcome"}}
+                """.formatted(id, address));
+        assertThat(TestKafka.read(DLQ, r -> id.equals(header(r, "notify-dlq-event-id")), 1, WAIT, Duration.ZERO)).hasSize(1);
+        // someone else's record on the same topics is left alone
+        String other = UUID.randomUUID().toString();
+        TestKafka.publish(EVENTS, "k-" + other, """
+                {"specversion":"1.0","id":"%s","source":"/ops","type":"com.example.account.created",
+                 "data":{"recipient":{"email":"keep-%s@example.com"},"channels":["email"],"template":"welcome"}}
+                """.formatted(other, other.substring(0, 8)));
+        // a suppression an operator once keyed by the address in clear
+        TestKafka.publish(SUPPRESSIONS, address.toLowerCase(), "{\"reason\":\"unsubscribe\"}");
+
+        var client = com.example.notify.kafka.KafkaClientProperties.fromEnvironment(TestKafka.bootstrapServers());
+        var person = new com.example.notify.preferences.RecordRecipients.Person(address.toUpperCase(), null);
+        JsonNode dry = com.example.notify.tools.EraseRecipient.erase(client, person, "replay.", SUPPRESSIONS, true);
+        assertThat(TestKafka.read(SUPPRESSIONS, r -> r.value() != null && new String(r.value()).contains("erased"), 0,
+                Duration.ofSeconds(2), Duration.ZERO)).as("a dry run writes nothing").isEmpty();
+        JsonNode report = com.example.notify.tools.EraseRecipient.erase(client, person, "replay.", SUPPRESSIONS, false);
+        String hash = com.example.notify.preferences.RecipientKeys.addressHash(address);
+        assertThat(report.toString()).as("no address in clear").doesNotContain("@");
+        assertThat(report.path("topics")).as("the dry run found the same").isEqualTo(dry.path("topics"));
+        assertThat(report.path("suppressedAddressHashes")).extracting(JsonNode::asText).containsExactly(hash);
+        Map<String, JsonNode> byTopic = new java.util.HashMap<>();
+        report.path("topics").forEach(t -> byTopic.put(t.path("topic").asText(), t));
+        assertThat(byTopic.get(EVENTS).path("records").asInt()).as("the event, not the other one").isEqualTo(1);
+        assertThat(byTopic.get(DLQ).path("records").asInt()).isEqualTo(1);
+        assertThat(byTopic.get(DLQ).path("expiresBy").asText()).matches("\\d{4}-.*Z");
+        assertThat(byTopic.get(SUPPRESSIONS).path("tombstonedKeys").asInt()).as("the clear-address key").isEqualTo(1);
+        List<ConsumerRecord<String, byte[]>> suppressions = TestKafka.read(SUPPRESSIONS, r -> true, 3, WAIT, Duration.ofSeconds(1));
+        assertThat(suppressions).filteredOn(r -> r.key().contains("@")).extracting(r -> r.value())
+                .as("the clear-address suppression: a tombstone follows it").containsExactly("{\"reason\":\"unsubscribe\"}".getBytes(), null);
+        assertThat(suppressions).filteredOn(r -> r.key().equals(hash)).extracting(r -> new String(r.value()))
+                .singleElement().asString().contains("\"reason\":\"erased\"");
+
+        // the bundle follows the suppressions topic: its dead letter is no longer replayable ...
+        org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> {
+            JsonNode listed = JSON.readTree(replay("ops-token", "eventId=" + id).body());
+            assertThat(listed.path("deadLetters").get(0).path("action").asText()).isEqualTo("not-replayable-erased");
+        });
+        // ... a new event for the address is skipped at ingest ...
+        String again = UUID.randomUUID().toString();
+        TestKafka.publish(EVENTS, "k-" + again, """
+                {"specversion":"1.0","id":"%s","source":"/ops","type":"com.example.account.created",
+                 "data":{"recipient":{"email":"%s"},"channels":["email"],"template":"welcome"}}
+                """.formatted(again, address.toLowerCase()));
+        assertThat(statuses(again, "skipped", 1)).extracting(r -> statusData(r).path("reason").asText()).containsExactly("suppressed-erased");
+        // ... and so is a delivery record staged before the erasure (waiting on its topic or a retry tier)
+        String staged = UUID.randomUUID().toString();
+        TestKafka.publish(EVENTS + ".deliver.webhook", "k-" + staged, """
+                {"specversion":"1.0","id":"%s","source":"/ops","type":"com.example.account.created",
+                 "data":{"recipient":{"email":"%s"},"channels":["webhook"],"template":"welcome"}}
+                """.formatted(staged, address).getBytes(), Map.of("notify-channel", "webhook"));
+        assertThat(statuses(staged, "skipped", 1)).extracting(r -> statusData(r).path("reason").asText()).containsExactly("suppressed-erased");
     }
 }
