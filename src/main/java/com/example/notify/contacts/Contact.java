@@ -22,6 +22,8 @@ public final class Contact {
     private final Set<String> optOutChannels;
     private final Set<String> optOutTypes;
     private final Map<String, Object> fields;
+    /** {@link #toJson} as text, made once: a contact from the directory's cache is staged with many events. */
+    private volatile String jsonText;
 
     public Contact(String id, String email, String name, String locale, Set<String> optOutChannels,
                    Set<String> optOutTypes, Map<String, Object> fields) {
@@ -48,6 +50,20 @@ public final class Contact {
         });
         return new Contact(text(node, "id", fallbackId), text(node, "email", null), text(node, "name", null),
                 text(node, "locale", null), strings(optOut.path("channels")), strings(optOut.path("types")), fields);
+    }
+
+    /** {@link #toJson} as JSON text (the delivery records' contact header), made once per contact. */
+    public String toJsonText() {
+        String text = jsonText;
+        if (text == null) {
+            try {
+                text = MAPPER.writeValueAsString(toJson());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("a contact that cannot be written as JSON", e);
+            }
+            jsonText = text;
+        }
+        return text;
     }
 
     /** The record {@link #fromJson} reads: how a channel stage gets the contact ingest found. */

@@ -14,11 +14,7 @@ import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.util.StreamProvider;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Date;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -48,6 +44,8 @@ public class EmailComposer extends CamelContextBean {
     }
 
     private static final Session SESSION = Session.getInstance(new Properties());
+    private static final java.time.format.DateTimeFormatter DATE =
+            java.time.format.DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", java.util.Locale.ROOT);
 
     private final Map<String, InternetAddress> parsedAddresses = new HashMap<>();
     private TemplateRenderer renderer;
@@ -75,7 +73,8 @@ public class EmailComposer extends CamelContextBean {
         }
         message.setRecipient(Message.RecipientType.TO, to);
         message.setSubject(rendered.subject(), StandardCharsets.UTF_8.name());
-        message.setSentDate(new Date());
+        // RFC 5322 date; MimeMessage.setSentDate formats through a shared, synchronized SimpleDateFormat
+        message.setHeader("Date", DATE.format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)));
         if (Boolean.parseBoolean(typeSetting(event, "bulk").orElse("false"))) {
             addUnsubscribeHeaders(message, event);
         }
@@ -104,14 +103,9 @@ public class EmailComposer extends CamelContextBean {
 
     /** {@code <hash of source+id>.<channel>@domain}: stable across retries and replays of the same event. */
     String messageId(NotificationEvent event, String channel) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(event.getDedupeKey().getBytes(StandardCharsets.UTF_8));
-            String domain = blankToNull(messageIdDomain) != null ? messageIdDomain : domainOf(from);
-            return "<" + HexFormat.of().formatHex(digest, 0, 16) + "." + channel + "@" + domain + ">";
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        String digest = com.example.notify.preferences.RecipientKeys.sha256Hex(event.getDedupeKey());
+        String domain = blankToNull(messageIdDomain) != null ? messageIdDomain : domainOf(from);
+        return "<" + digest.substring(0, 32) + "." + channel + "@" + domain + ">";
     }
 
     private void addUnsubscribeHeaders(MimeMessage message, NotificationEvent event) throws MessagingException {

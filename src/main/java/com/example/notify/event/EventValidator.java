@@ -98,6 +98,28 @@ public class EventValidator {
         return toEvent(envelope);
     }
 
+    /**
+     * A delivery record's event (a channel stage, a retry tier): the bundle's own ingest validated it against the
+     * schema before staging it, so only the size bound and the control characters are checked again (a record
+     * written to a delivery topic by anyone else still gets a clear error); one schema run per event, not two.
+     * Anything that does not read as an event falls back to the full validation and its error.
+     */
+    public NotificationEvent readStaged(@Body byte[] value, @Headers Map<String, Object> headers) {
+        if (value == null || value.length == 0 || value.length > maxBytes) {
+            return validate(value, headers);
+        }
+        try {
+            JsonNode parsed = parse(value);
+            ObjectNode envelope = isBinaryMode(headers) ? envelopeFromHeaders(headers, parsed) : asObject(parsed);
+            if (ControlCharacters.problems(envelope).isEmpty()) {
+                return toEvent(envelope);
+            }
+        } catch (RuntimeException e) {
+            // not an event as ingest stages it: the full validation says what is wrong
+        }
+        return validate(value, headers);
+    }
+
     private JsonNode parse(byte[] value) {
         try {
             return mapper.readTree(value);

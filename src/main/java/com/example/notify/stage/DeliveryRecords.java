@@ -25,7 +25,7 @@ public class DeliveryRecords {
     /** The contact ingest found for the event, as a header value; null when the address was inline. */
     public String contactHeader(NotificationEvent event) throws JsonProcessingException {
         Contact contact = event.getContact();
-        return contact == null ? null : MAPPER.writeValueAsString(contact.toJson());
+        return contact == null ? null : contact.toJsonText();
     }
 
     /** The event of a delivery record with the contact ingest found, as ingest had it. */

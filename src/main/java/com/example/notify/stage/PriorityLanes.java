@@ -47,9 +47,12 @@ public class PriorityLanes implements CamelContextAware {
         return priority(event) ? topic + topicSuffix : topic;
     }
 
+    // resolved once per key: resolving placeholders per event was 3 % of the ingest stage's CPU (D3 profile)
+    private final java.util.Map<String, String> resolved = new java.util.concurrent.ConcurrentHashMap<>();
+
     private String property(String key) {
-        return camelContext.getPropertiesComponent().resolveProperty(key)
-                .orElseThrow(() -> new IllegalStateException(key + " is not set"));
+        return resolved.computeIfAbsent(key, k -> camelContext.getPropertiesComponent().resolveProperty(k)
+                .orElseThrow(() -> new IllegalStateException(k + " is not set")));
     }
 
     /** Comma-separated types; {@code prefix.*} matches a family. */

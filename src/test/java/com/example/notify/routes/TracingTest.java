@@ -111,6 +111,9 @@ class TracingTest {
         return traceparent.substring(3, 35);
     }
 
+    @org.apache.camel.BeanInject
+    org.apache.camel.CamelContext context;
+
     @Test
     void kafkaHeaderTraceparentIsContinuedToTheProviderCallTheDeliveryRecordTheStatusAndTheLog() {
         String id = UUID.randomUUID().toString();
@@ -197,6 +200,19 @@ class TracingTest {
                 .as("the root: the ingest consumer's span").containsExactly(EVENTS);
         assertThat(names(spans)).contains(EVENTS, "deliver-record", "smtp", "publish-status", STATUS);
         assertNothingPrivateIn(spans, address);
+    }
+
+    @Test
+    void theTimersStartNoTraceAndTheExclusionIsDecidedOncePerEndpoint() throws Exception {
+        // steer-channel-breakers fires every second, the metrics binder and the lag reader too: none is traced
+        Thread.sleep(2_500);
+        assertThat(TestSpans.EXPORTER.getFinishedSpanItems()).as("spans of timer routes")
+                .noneMatch(s -> s.getAttributes().asMap().values().stream().anyMatch("camel-timer"::equals));
+        org.apache.camel.spi.CamelTracingService tracer = context.hasService(org.apache.camel.spi.CamelTracingService.class);
+        assertThat(tracer).isInstanceOf(com.example.notify.observe.CachedExclusionTracer.class);
+        com.example.notify.observe.CachedExclusionTracer cached = (com.example.notify.observe.CachedExclusionTracer) tracer;
+        assertThat(cached.exclude("timer://channel-breakers?period=1000", context)).isTrue();
+        assertThat(cached.exclude("kafka:" + EVENTS, context)).isFalse();
     }
 
     private static ConsumerRecord<String, byte[]> delivered(String id) {
