@@ -75,9 +75,18 @@ public class EmbeddedKafkaListener extends MainListenerSupport {
                 topics.computeIfAbsent(store, t -> new LinkedHashMap<>()).put("cleanup.policy", "compact"));
         // the priority lane's topics (notify.priority.topic-suffix): producers publish to the events one, so it exists
         // from the start; same configs as their normal twins
+        List<String> twins = List.copyOf(topics.keySet());
         property.apply("notify.priority.topic-suffix").filter(suffix -> !suffix.isBlank()).ifPresent(suffix -> {
-            for (String twin : List.copyOf(topics.keySet())) {
+            for (String twin : twins) {
                 if (twin.equals(property.apply("notify.kafka.topic.events").orElse(null)) || isDeliveryTopic(twin, property)) {
+                    topics.put(twin + suffix, new LinkedHashMap<>(topics.get(twin)));
+                }
+            }
+        });
+        // the low lane's delivery topics (notify.priority.low-topic-suffix), like their normal twins
+        property.apply("notify.priority.low-topic-suffix").filter(suffix -> !suffix.isBlank()).ifPresent(suffix -> {
+            for (String twin : twins) {
+                if (isDeliveryTopic(twin, property)) {
                     topics.put(twin + suffix, new LinkedHashMap<>(topics.get(twin)));
                 }
             }

@@ -99,6 +99,8 @@ public class StageLag extends CamelContextBean {
         // the priority lane's groups and topics beside the normal ones (notify.priority.topic-suffix): same stage,
         // told apart by the group label
         Optional<String> prioritySuffix = property("notify.priority.topic-suffix");
+        // the low lane's (notify.priority.low-topic-suffix): its lag grows while it yields, by design
+        Optional<String> lowSuffix = property("notify.priority.low-topic-suffix").filter(suffix -> !suffix.isBlank());
         list.add(new Stage("ingest", "none", "none", groupId, eventsTopic));
         prioritySuffix.ifPresent(suffix -> list.add(new Stage("ingest", "none", "none", groupId + "-priority", eventsTopic + suffix)));
         for (String channel : channels) {
@@ -107,6 +109,7 @@ public class StageLag extends CamelContextBean {
             list.add(new Stage("channel", channel, "none", groupId + "-" + channel, topic));
             prioritySuffix.ifPresent(suffix -> list.add(
                     new Stage("channel", channel, "none", groupId + "-" + channel + "-priority", topic + suffix)));
+            lowSuffix.ifPresent(suffix -> list.add(new Stage("channel", channel, "none", groupId + "-" + channel + "-low", topic + suffix)));
         }
         if (channels.contains("pardot")) {
             property("notify.kafka.topic.pardot-deferred").ifPresent(topic ->

@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * a delivery, {@link #settleFailure} when its attempts failed (retry-later), {@link #settle} when it ended.
  * Suspending the consumer from a lane thread is safe: camel-kafka only flags the fetcher, which pauses after
  * the current batch (and then does not reconnect for the batch's unfinished records).
+ *
+ * <p>The same steering makes a channel's low lane ({@code priority: low}) yield to its normal lane: one place
+ * decides whether a stage's consumer runs, so the two reasons to pause it cannot undo each other.
  */
 public class ChannelBreakers implements CamelContextAware {
 
@@ -48,6 +51,11 @@ public class ChannelBreakers implements CamelContextAware {
 
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final Set<String> gauges = ConcurrentHashMap.newKeySet();
+    /** The low lane's stage name suffix (routes consume-<channel>-low-deliveries). */
+    static final String LOW = "-low";
+    /** When (epoch ms) each channel's normal stage last started a delivery: its low lane yields meanwhile. */
+    private final Map<String, Long> normalActiveAt = new ConcurrentHashMap<>();
+    private long lowYieldMs = 2_000;
     /** Routes whose consumer this class suspended (and may therefore resume). */
     private final Set<String> pausedByUs = ConcurrentHashMap.newKeySet();
     private CamelContext camelContext;
@@ -95,6 +103,26 @@ public class ChannelBreakers implements CamelContextAware {
      * before it, and tried, and parked, again).
      */
     public void permit(String channel, Exchange exchange) throws InterruptedException {
+        permit(channel, channel, exchange);
+    }
+
+    /**
+     * {@link #permit(String, Exchange)} for a stage of the channel ({@code <channel>}, {@code <channel>-priority},
+     * {@code <channel>-low}). The low lane yields to the normal one: while the normal stage has started a delivery
+     * within {@code lowYieldMs}, the low stage's consumer is paused and a low delivery that reaches this point is not
+     * started ({@link LaneYieldsException}: unfinished, read again when the low lane resumes).
+     */
+    public void permit(String channel, String stage, Exchange exchange) throws InterruptedException {
+        if (stage.equals(channel)) {
+            normalActiveAt.put(channel, System.currentTimeMillis());
+            String low = lowRoute(channel);
+            if (!pausedByUs.contains(low) && camelContext != null && camelContext.getRoute(low) != null) {
+                steer(channel, of(channel).getState());
+            }
+        } else if (stage.equals(channel + LOW) && yielding(channel)) {
+            steer(channel, of(channel).getState());
+            throw new LaneYieldsException(channel);
+        }
         CircuitBreaker breaker = of(channel);
         Exchange record = exchange.getProperty(DeliveryOutcomes.RECORD, Exchange.class);
         boolean mayProbe = record == null || DeliveryLanes.isPartitionHead(record);
@@ -183,30 +211,48 @@ public class ChannelBreakers implements CamelContextAware {
             // a graceful stop suspends the consumers itself: not ours to resume
             return;
         }
-        // every stage of the channel: consume-<channel>-deliveries and its priority lane's
-        for (String routeId : List.of("consume-" + channel + "-deliveries", "consume-" + channel + "-priority-deliveries")) {
+        // every stage of the channel: consume-<channel>-deliveries, its priority lane's and its low lane's
+        boolean out = state == CircuitBreaker.State.OPEN;
+        for (String routeId : List.of("consume-" + channel + "-deliveries", "consume-" + channel + "-priority-deliveries",
+                lowRoute(channel))) {
             Route route = camelContext.getRoute(routeId);
             if (route != null && route.getConsumer() instanceof StatefulService consumer) {
-                steer(channel, state, routeId, consumer);
+                boolean yields = !out && routeId.equals(lowRoute(channel)) && yielding(channel);
+                steer(channel, out || yields, yields ? "while the normal lane has work" : "while the provider is out",
+                        routeId, consumer);
             }
         }
     }
 
-    private void steer(String channel, CircuitBreaker.State state, String routeId, StatefulService consumer) {
-        boolean pause = state == CircuitBreaker.State.OPEN;
+    private synchronized void steer(String channel, boolean pause, String why, String routeId, StatefulService consumer) {
+        // synchronized: lanes of the normal stage and the timer steer the same consumers
         try {
             if (pause && consumer.getStatus() == ServiceStatus.Started) {
-                LOG.warn("Channel {}: pausing {} while the provider is out", channel, routeId);
+                if (why.startsWith("while the provider")) {
+                    LOG.warn("Channel {}: pausing {} {}", channel, routeId, why);
+                } else {
+                    LOG.debug("Channel {}: pausing {} {}", channel, routeId, why);
+                }
                 pausedByUs.add(routeId);
                 ServiceHelper.suspendService(consumer);
             } else if (!pause && consumer.getStatus() == ServiceStatus.Suspended && pausedByUs.remove(routeId)) {
                 // only a consumer this class paused: one suspended by Camel (a graceful stop, an operator) stays so
-                LOG.warn("Channel {}: resuming {} ({})", channel, routeId, state);
+                LOG.info("Channel {}: resuming {}", channel, routeId);
                 ServiceHelper.resumeService(consumer);
             }
         } catch (Exception e) {
             LOG.warn("Channel {}: could not {} {}: {}", channel, pause ? "pause" : "resume", routeId, e.getMessage());
         }
+    }
+
+    /** True while the channel's low lane yields: its normal stage started a delivery within lowYieldMs. */
+    boolean yielding(String channel) {
+        Long last = normalActiveAt.get(channel);
+        return last != null && System.currentTimeMillis() - last < lowYieldMs;
+    }
+
+    private static String lowRoute(String channel) {
+        return "consume-" + channel + LOW + "-deliveries";
     }
 
     private static boolean permanent(Throwable failure) {
@@ -266,6 +312,18 @@ public class ChannelBreakers implements CamelContextAware {
 
     public void setProbeWaitMs(long probeWaitMs) {
         this.probeWaitMs = probeWaitMs;
+    }
+
+    /** How long after the normal stage's last delivery start the low lane still yields (notify.priority.low-yield-ms). */
+    public void setLowYieldMs(long lowYieldMs) {
+        this.lowYieldMs = lowYieldMs;
+    }
+
+    /** A low delivery not started while the normal lane has work: unfinished, read again when the low lane resumes. */
+    public static class LaneYieldsException extends RuntimeException {
+        public LaneYieldsException(String channel) {
+            super("channel " + channel + ": the low lane yields to the normal lane", null, false, false);
+        }
     }
 
     /** The channel is paused: the delivery was not attempted and stays unfinished (read again on resume). */

@@ -11,13 +11,15 @@ import org.apache.camel.CamelContextAware;
  * {@code notify.priority.types}, transactional ones by default) or the normal one. Each lane has topics of its
  * own end to end (the events topic and each channel's delivery topic, the priority ones named with
  * {@code notify.priority.topic-suffix}) read by consumers of its own, so a password reset never queues behind a
- * million marketing emails. Per-recipient order holds within a lane, not across lanes.
+ * million marketing emails. Events with {@code priority: low} go by a channel's low lane, which yields to the
+ * normal one ({@link ChannelBreakers}). Per-recipient order holds within a lane, not across lanes.
  */
 public class PriorityLanes implements CamelContextAware {
 
     private CamelContext camelContext;
     private List<String> types = List.of();
     private String topicSuffix = ".priority";
+    private String lowTopicSuffix = ".low";
 
     /** True when the event goes by the priority lane. */
     public boolean priority(NotificationEvent event) {
@@ -38,9 +40,19 @@ public class PriorityLanes implements CamelContextAware {
         return lane(property("notify.kafka.topic.events"), event);
     }
 
-    /** The channel's delivery topic for the event (the ingest stage stages its delivery record there). */
+    /**
+     * The channel's delivery topic for the event (the ingest stage stages its delivery record there): the priority
+     * lane's, the low lane's ({@code priority: low}, when the channel has a low stage
+     * {@code consume-<channel>-low-deliveries}; a channel without one delivers low events in its normal lane), or
+     * the normal one.
+     */
     public String deliveryTopic(String channel, NotificationEvent event) {
-        return lane(property("notify.kafka.topic.deliver." + channel), event);
+        String topic = property("notify.kafka.topic.deliver." + channel);
+        if (!priority(event) && "low".equalsIgnoreCase(event.getPriority()) && lowTopicSuffix != null && !lowTopicSuffix.isBlank()
+                && camelContext.getRoute("consume-" + channel + "-low-deliveries") != null) {
+            return topic + lowTopicSuffix;
+        }
+        return lane(topic, event);
     }
 
     private String lane(String topic, NotificationEvent event) {
@@ -62,6 +74,11 @@ public class PriorityLanes implements CamelContextAware {
 
     public void setTopicSuffix(String topicSuffix) {
         this.topicSuffix = topicSuffix;
+    }
+
+    /** The low lane's delivery topics: {@code <delivery topic><suffix>}; blank: no low lane. */
+    public void setLowTopicSuffix(String lowTopicSuffix) {
+        this.lowTopicSuffix = lowTopicSuffix;
     }
 
     @Override

@@ -160,6 +160,8 @@ class KubernetesManifestsTest {
         for (String channel : APP.getProperty("notify.channels").split(",")) {
             expected.put(group + "-" + channel.strip(), resolve("notify.kafka.topic.deliver." + channel.strip()));
             expected.put(group + "-" + channel.strip() + "-priority", resolve("notify.kafka.topic.deliver." + channel.strip()) + priority);
+            expected.put(group + "-" + channel.strip() + "-low", resolve("notify.kafka.topic.deliver." + channel.strip())
+                    + APP.getProperty("notify.priority.low-topic-suffix"));
         }
         Map<String, String> watched = new TreeMap<>();
         JsonNode triggers = scaled.path("spec").path("triggers");

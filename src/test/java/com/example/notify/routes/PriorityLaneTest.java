@@ -119,4 +119,32 @@ class PriorityLaneTest {
         assertThat(bulkWhenUrgentDone).as("the backlog was still draining").isLessThan(BULK - 20);
         Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> arrived("bulk") == BULK);
     }
+
+    @Test
+    void theLowLaneYieldsToTheNormalLaneAndResumesWhenItIsIdle() throws Exception {
+        String run = TestKafka.uniqueName("y");
+        int n = 30;
+        for (int i = 0; i < n; i++) {
+            TestKafka.publish(EVENTS, "low-" + i, event(run + "-low-" + i, "com.example.newsletter", "lowy%d-%s@example.com".formatted(i, run), "low"));
+        }
+        // the normal lane is idle: the low lane has the channel to itself
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> arrived("lowy") >= 2);
+        for (int i = 0; i < n; i++) {
+            TestKafka.publish(EVENTS, "norm-" + i, event(run + "-norm-" + i, "com.example.newsletter", "norm%d-%s@example.com".formatted(i, run), null));
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> arrived("norm") == n);
+        long firstNormal = arrivedAt.entrySet().stream().filter(e -> e.getKey().startsWith("norm")).mapToLong(Map.Entry::getValue).min().orElseThrow();
+        long lastNormal = arrivedAt.entrySet().stream().filter(e -> e.getKey().startsWith("norm")).mapToLong(Map.Entry::getValue).max().orElseThrow();
+        // once the normal lane has started, low deliveries already past their permit may finish (one per low lane,
+        // 200 ms each); after that none until the normal lane is done
+        long lowMeanwhile = arrivedAt.entrySet().stream().filter(e -> e.getKey().startsWith("lowy"))
+                .filter(e -> e.getValue() > firstNormal + 500 && e.getValue() < lastNormal).count();
+        long lowByThen = arrived("lowy");
+        System.out.printf("LOW-LANE yield: normal %d in %d ms, low delivered meanwhile=%d, low by then=%d of %d%n",
+                n, lastNormal - firstNormal, lowMeanwhile, lowByThen, n);
+        assertThat(lowMeanwhile).as("low deliveries while the normal lane had work").isZero();
+        assertThat(lowByThen).as("the low backlog waited").isLessThan(n);
+        // the normal lane idle for notify.priority.low-yield-ms: the low lane resumes and finishes its backlog
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> arrived("lowy") == n);
+    }
 }
