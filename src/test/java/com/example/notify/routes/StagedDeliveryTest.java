@@ -156,6 +156,20 @@ class StagedDeliveryTest {
                 Duration.ofSeconds(2), Duration.ZERO)).isEmpty();
     }
 
+    @Test
+    void aRetryComesBackToItsLanesTopic() {
+        String run = TestKafka.uniqueName("l");
+        String hopelessLow = "hopeless-low-" + run + "@example.com";
+        TestKafka.publish(EVENTS, hopelessLow, event(run + "-hopelesslow", hopelessLow).replace("\"template\":\"staged\"",
+                "\"template\":\"staged\",\"priority\":\"low\""));
+        java.util.function.Predicate<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> lowRecord =
+                r -> new String(r.value(), java.nio.charset.StandardCharsets.UTF_8).contains(run + "-hopelesslow");
+        assertThat(TestKafka.read(EVENTS + ".deliver.email.low", lowRecord, 2, Duration.ofSeconds(30), Duration.ofSeconds(1)))
+                .as("staged to the low lane, and handed back there by the retry tier").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(TestKafka.read(EVENTS + ".deliver.email", lowRecord, 0, Duration.ofSeconds(2), Duration.ZERO))
+                .as("never in the normal lane").isEmpty();
+    }
+
     private static String subject(byte[] message) {
         try {
             return new MimeMessage(jakarta.mail.Session.getInstance(new Properties()), new ByteArrayInputStream(message)).getSubject();
