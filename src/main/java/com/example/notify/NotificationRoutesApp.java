@@ -1,8 +1,5 @@
 package com.example.notify;
 
-import com.example.notify.kafka.EmbeddedKafkaListener;
-import com.example.notify.pardot.EmbeddedPardotListener;
-import com.example.notify.smtp.EmbeddedSmtpListener;
 import java.util.Optional;
 import org.apache.camel.main.Main;
 
@@ -22,9 +19,8 @@ public final class NotificationRoutesApp {
         // no classpath scanning (Main(Class) would scan com.example.notify for annotated classes: there are
         // none, beans are declared in YAML and properties) — it cost ~1 s of every start
         Main main = new Main();
-        main.addMainListener(new EmbeddedKafkaListener());
-        main.addMainListener(new EmbeddedSmtpListener());
-        main.addMainListener(new EmbeddedPardotListener());
+        // the dev profile's embedded broker, SMTP server and Pardot stand-in: dev-only code, loaded when asked for
+        main.addMainListener(new DevServices());
         Optional<String> profile = lookup("camel.main.profile");
         String configDir = lookup("notify.config.dir").orElse(".");
         // the first location that has a key wins, so the profile's file goes first

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  *
  * <pre>BenchHarness --smtp-port P [--quick] [--events N] [--reps R] [--p4-warmup-events N] [--p4-seconds S] [--p5-seconds S]
  *              [--p6-seconds S] [--contact-latency-ms L] [--pardot-latency-ms L] [--pardot-rate 40] [--pardot-cap 3]
- *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4] [--d-events N (D0–D2; default --events)] [--smtp-delay-ms 50]
+ *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4,V1] [--d-events N (D0–D2; default --events)] [--smtp-delay-ms 50]
  *              [--d3-rate 200] [--d3-warmup-events N] [--d3-after-seconds S] [--d3-seconds S]
  *              [--d4-bulk 200000] [--d4-rate 5] [--d4-seconds 60] [--d4-properties k=v,… (a diagnosis, not D4)]
  *              [--prev-rev 001cf8f | --prev-build DIR (a checkout with target/ built)]
@@ -92,6 +92,18 @@ public final class BenchHarness {
     }
 
     private void run() throws Exception {
+        if (wanted("V1")) {
+            // V1: the validator over adversarial generators, in this JVM (no broker, no bundle)
+            List<String> v1 = ValidationBench.report(ValidationBench.run(ValidationBench.maxBytes(), quick() ? 5 : 40, quick()));
+            v1.forEach(l -> line("%s", l));
+            line("");
+            if (options.containsKey("only") && List.of(options.get("only").split(",")).stream().allMatch(w -> w.equals("V1"))) {
+                if (options.containsKey("out")) {
+                    Files.writeString(Path.of(options.get("out")), report);
+                }
+                return;
+            }
+        }
         int smtpPort = Integer.parseInt(options.get("smtp-port"));
         Path work = Files.createTempDirectory("notify-bench");
         Path logs = Files.createDirectories(Path.of("target/bench/logs").toAbsolutePath());

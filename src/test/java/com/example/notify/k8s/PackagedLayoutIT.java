@@ -163,6 +163,72 @@ class PackagedLayoutIT {
         }
     }
 
+    /**
+     * The image's library set (what k8s/Dockerfile copies: target/lib and the jar) holds no dev-only code or library:
+     * no embedded broker (kafka_2.13, kafka-server, its metadata/raft/storage parts), no ZooKeeper, no jose4j, no
+     * GreenMail, no Scala; the jar holds none of src/dev/java's classes; the Dockerfile copies nothing else into
+     * /app. The dev profile's libraries are in target/lib-dev.
+     */
+    @Test
+    void imageLibrariesHoldNoBrokerZooKeeperJose4jOrGreenMail() throws Exception {
+        Path lib = Path.of("target/lib");
+        assertThat(lib).as("mvn package ran before the integration tests").isDirectory();
+        List<String> jars;
+        try (Stream<Path> files = Files.list(lib)) {
+            jars = files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        java.util.regex.Pattern devOnly = java.util.regex.Pattern.compile(
+                "(kafka_2\\.13|kafka-server|kafka-server-common|kafka-metadata|kafka-raft|kafka-storage|kafka-group-coordinator"
+                + "|kafka-transaction-coordinator|zookeeper|jose4j|greenmail|scala-library)[-_0-9.].*\\.jar");
+        assertThat(jars).as("target/lib, the image's /app/lib").isNotEmpty()
+                .noneMatch(name -> devOnly.matcher(name).matches())
+                .anyMatch(name -> name.startsWith("kafka-clients-")); // the bundle's own Kafka client stays
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile("target/notification-routes.jar")) {
+            assertThat(jar.stream().map(java.util.jar.JarEntry::getName).toList())
+                    .contains("com/example/notify/DevServices.class")
+                    .noneMatch(name -> name.matches("com/example/notify/.*/Embedded.*\\.class"));
+        }
+        try (Stream<Path> files = Files.list(Path.of("target/lib-dev"))) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).as("target/lib-dev, the dev profile's")
+                    .anyMatch(name -> name.startsWith("kafka_2.13-")).anyMatch(name -> name.startsWith("greenmail-"))
+                    .contains("notification-routes-dev.jar");
+        }
+        assertThat(Files.readAllLines(Path.of("k8s/Dockerfile")).stream().filter(l -> l.startsWith("COPY") && l.contains("/app/")))
+                .as("what the Dockerfile puts into /app").allMatch(l -> l.contains("target/lib/ /app/lib/")
+                        || l.contains("target/notification-routes.jar ") || l.contains("bin/cds-archive "));
+    }
+
+    /**
+     * The image asked for a dev-profile service (here the embedded broker, as a stray CAMEL_MAIN_PROFILE=dev or
+     * -Dnotify.kafka.embedded.enabled=true would): the start fails at once with a message that says what is
+     * missing and why, not a NoClassDefFoundError.
+     */
+    @Test
+    void imageRefusesTheDevProfilesServicesWithAClearMessage() throws Exception {
+        Path root = Files.createTempDirectory("image-no-dev");
+        Path appDir = Files.createDirectories(root.resolve("app"));
+        Files.copy(Path.of("target/notification-routes.jar"), appDir.resolve("notification-routes.jar"));
+        Files.createSymbolicLink(appDir.resolve("lib"), Path.of("target/lib").toAbsolutePath());
+        Path config = Files.createDirectories(root.resolve("config"));
+        Files.copy(Path.of("application.properties"), config.resolve("application.properties"));
+        Path log = root.resolve("bundle.log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dnotify.kafka.embedded.enabled=true", "-Dnotify.kafka.allow-plaintext=true", "-Dcamel.management.port=" + FreePort.next(),
+                "-Dcamel.server.port=" + FreePort.next(), "-Dnotify.admin.port=" + FreePort.next(),
+                "-jar", appDir.resolve("notification-routes.jar").toString())
+                .directory(config.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().remove("NOTIFY_DEV_LIB_DIR");
+        Process process = builder.start();
+        try {
+            assertThat(process.waitFor(90, TimeUnit.SECONDS)).as(() -> "stopped by itself:\n" + tail(log)).isTrue();
+            assertThat(process.exitValue()).isNotZero();
+            assertThat(Files.readString(log)).contains("notify.kafka.embedded.enabled=true asks for the embedded Kafka broker")
+                    .contains("not part of the production artifact").doesNotContain("NoClassDefFoundError");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
     /** kubelet's atomic writer: files in a timestamped folder, {@code ..data} links to it, each key links through it. */
     private static void writeAsKubelet(Path mount, JsonNode configMap) throws Exception {
         Path stamped = Files.createDirectories(mount.resolve("..2026_11_24_10_00_00.000000001"));

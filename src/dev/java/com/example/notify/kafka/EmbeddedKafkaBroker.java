@@ -142,11 +142,29 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw new IllegalStateException("could not create topic " + topic, e.getCause());
                     }
+                    // an existing topic (a data directory kept across restarts, or one auto-created before this topic
+                    // was in the list) gets the configs too: retention must not depend on when a topic was first seen
+                    alterConfigs(admin, topic, configs.getOrDefault(topic, Map.of()));
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static void alterConfigs(Admin admin, String topic, Map<String, String> configs) throws InterruptedException {
+        if (configs.isEmpty()) {
+            return;
+        }
+        List<org.apache.kafka.clients.admin.AlterConfigOp> ops = configs.entrySet().stream()
+                .map(c -> new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(c.getKey(),
+                        c.getValue()), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)).toList();
+        try {
+            admin.incrementalAlterConfigs(Map.of(new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic), ops)).all().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not set the configs of topic " + topic, e.getCause());
         }
     }
 

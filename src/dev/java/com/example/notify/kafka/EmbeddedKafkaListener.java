@@ -50,7 +50,8 @@ public class EmbeddedKafkaListener extends MainListenerSupport {
 
     /**
      * The topics the bundle creates on the embedded broker, each with its configs: retention for every topic it
-     * writes (records hold addresses and names), compaction for the idempotency store, and a size limit on the
+     * writes (records hold addresses and names: events, status, dead letters, Pardot-deferred, delivery topics, retry
+     * tiers, the priority twins), compaction for the idempotency store and the suppressions feed, and a size limit on the
      * events topic (a record above notify.event.max-bytes is only dead-lettered; with this limit its dead letter
      * stays far below the producer's 1 MiB).
      */
@@ -69,10 +70,23 @@ public class EmbeddedKafkaListener extends MainListenerSupport {
                 withRetention.accept(property.apply("notify.kafka.topic.deliver." + channel.strip()), "deliver");
             }
         }
+        // the retry tiers (notify.retry.tiers, one topic per tier <retry-prefix><label>, shared by the channels and the
+        // priority lane): written by every channel stage, holding whole delivery records while they wait
+        property.apply("notify.kafka.topic.retry-prefix").filter(prefix -> !prefix.isBlank()).ifPresent(prefix -> {
+            for (String tier : property.apply("notify.retry.tiers").orElse("").split(",")) {
+                if (!tier.isBlank()) {
+                    withRetention.accept(Optional.of(prefix + tier.strip()), "retry");
+                }
+            }
+        });
         property.apply("notify.kafka.topic.events").ifPresent(events -> topics.get(events).put("max.message.bytes",
                 property.apply("notify.kafka.events.max-message-bytes").orElse("262144")));
         property.apply("notify.kafka.topic.idempotency").ifPresent(store ->
                 topics.computeIfAbsent(store, t -> new LinkedHashMap<>()).put("cleanup.policy", "compact"));
+        // read whole by every replica (key: address or its hash, empty value lifts it): compacted, as in production;
+        // the consumer's auto-creation would make it a delete topic of the broker's default retention
+        property.apply("notify.kafka.topic.suppressions").ifPresent(feed ->
+                topics.computeIfAbsent(feed, t -> new LinkedHashMap<>()).put("cleanup.policy", "compact"));
         // the priority lane's topics (notify.priority.topic-suffix): producers publish to the events one, so it exists
         // from the start; same configs as their normal twins
         List<String> twins = List.copyOf(topics.keySet());
