@@ -59,6 +59,7 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.TtlDB;
 import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,7 +110,7 @@ public class PartitionedDedupeStore extends ServiceSupport implements Idempotent
     private Duration sendTimeout = Duration.ofSeconds(30);
     private Duration restoreTimeout = Duration.ofMinutes(10);
     private long blockCacheBytes = 64L << 20;
-    private long writeBufferBytes = 8L << 20;
+    private long writeBufferBytes = 32L << 20;
 
     private final Map<TopicPartition, PartitionDb> open = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Object> openLocks = new ConcurrentHashMap<>();
@@ -121,6 +122,7 @@ public class PartitionedDedupeStore extends ServiceSupport implements Idempotent
     private volatile String lastRestore = "";
     private KafkaProducer<byte[], byte[]> producer;
     private LRUCache blockCache;
+    private WriteBufferManager writeBufferManager;
     private Options options;
     private WriteOptions writeOptions;
     private WriteOptions restoreWriteOptions;
@@ -141,7 +143,10 @@ public class PartitionedDedupeStore extends ServiceSupport implements Idempotent
                 .setBlockCache(blockCache)
                 // most lookups are misses (new events): the bloom filter answers them without reading a block
                 .setFilterPolicy(new BloomFilter(10));
-        options = new Options().setCreateIfMissing(true).setTableFormatConfig(table).setWriteBufferSize(writeBufferBytes)
+        // memtables of all partitions share one budget, charged to the cache: native memory stays bounded however
+        // many partitions a replica is assigned (the pod's memory limit counts it)
+        writeBufferManager = new WriteBufferManager(writeBufferBytes, blockCache);
+        options = new Options().setCreateIfMissing(true).setTableFormatConfig(table).setWriteBufferManager(writeBufferManager)
                 .setMaxWriteBufferNumber(2);
         writeOptions = new WriteOptions();
         // a restore can be redone from the changelog: no WAL, one flush and the checkpoint at its end
@@ -171,7 +176,7 @@ public class PartitionedDedupeStore extends ServiceSupport implements Idempotent
             producer.close(Duration.ofSeconds(30));
             producer = null;
         }
-        for (AutoCloseable c : new AutoCloseable[] {writeOptions, restoreWriteOptions, options, blockCache}) {
+        for (AutoCloseable c : new AutoCloseable[] {writeOptions, restoreWriteOptions, options, writeBufferManager, blockCache}) {
             if (c != null) {
                 c.close();
             }
@@ -734,7 +739,7 @@ public class PartitionedDedupeStore extends ServiceSupport implements Idempotent
         this.blockCacheBytes = mb << 20;
     }
 
-    /** RocksDB write buffer per partition (native memory; at most two per partition). */
+    /** RocksDB write buffers (memtables) of all partitions together (native memory, charged to the block cache). */
     public void setWriteBufferMb(long mb) {
         this.writeBufferBytes = mb << 20;
     }

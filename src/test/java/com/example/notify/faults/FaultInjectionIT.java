@@ -131,6 +131,8 @@ class FaultInjectionIT {
                 Map.entry("notify.kafka.topic.suppressions", topics.get("suppressions")),
                 Map.entry("notify.kafka.topic.pardot-deferred", topics.get("pardot-deferred")),
                 Map.entry("notify.kafka.group-id", "fi-" + run),
+                // each replica its own dedupe store directory (a restarted one finds its own again)
+                Map.entry("notify.idempotency.dir", LOGS.resolve(run + "-" + name + "-dedupe").toAbsolutePath().toString()),
                 Map.entry("notify.kafka.max-poll-records", String.valueOf(MAX_POLL_RECORDS)),
                 // a killed member's partitions move after the session timeout: 10 s instead of 45 s
                 Map.entry("camel.component.kafka.session-timeout-ms", "10000"),
