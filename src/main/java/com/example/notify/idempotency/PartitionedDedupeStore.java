@@ -18,7 +18,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.ArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -109,6 +113,7 @@ public class PartitionedDedupeStore extends ServiceSupport implements Idempotent
     private Clock clock = Clock.systemUTC();
     private Duration sendTimeout = Duration.ofSeconds(30);
     private Duration restoreTimeout = Duration.ofMinutes(10);
+    private int restoreThreads = 4;
     private long blockCacheBytes = 64L << 20;
     private long writeBufferBytes = 32L << 20;
 
@@ -319,10 +324,32 @@ public class PartitionedDedupeStore extends ServiceSupport implements Idempotent
      * are there, and readiness ({@link #isRestoring()}) stays down meanwhile.
      */
     public void assigned(Collection<TopicPartition> partitions) {
-        for (TopicPartition tp : partitions) {
-            if (topics.contains(tp.topic())) {
-                withDb(tp, db -> null);
+        List<TopicPartition> toOpen = partitions.stream().filter(tp -> topics.contains(tp.topic()) && !open.containsKey(tp)).toList();
+        if (toOpen.size() <= 1 || restoreThreads <= 1) {
+            toOpen.forEach(tp -> withDb(tp, db -> null));
+            return;
+        }
+        // partitions restore in parallel (each its own consumer and RocksDB): a restore mostly waits on fetches
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(restoreThreads, toOpen.size()), r -> {
+            Thread t = new Thread(r, "dedupe-restore");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> restores = new ArrayList<>();
+            toOpen.forEach(tp -> restores.add(pool.submit(() -> withDb(tp, db -> null))));
+            for (Future<?> restore : restores) {
+                try {
+                    restore.get();
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException("dedupe restore failed", e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while restoring dedupe partitions");
+                }
             }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
@@ -490,6 +517,8 @@ public class PartitionedDedupeStore extends ServiceSupport implements Idempotent
         config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(16 << 20));
         config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(64 << 20));
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "20000");
+        // the records are applied idempotently and the broker checks them on write: no CRC pass per record here
+        config.put(ConsumerConfig.CHECK_CRCS_CONFIG, "false");
         long started = System.nanoTime();
         long read = 0;
         long from;
@@ -732,6 +761,11 @@ public class PartitionedDedupeStore extends ServiceSupport implements Idempotent
 
     public void setRestoreTimeoutSeconds(long seconds) {
         this.restoreTimeout = Duration.ofSeconds(seconds);
+    }
+
+    /** Partitions restored at once when a consumer is assigned several. */
+    public void setRestoreThreads(int restoreThreads) {
+        this.restoreThreads = restoreThreads;
     }
 
     /** RocksDB block cache shared by all partitions (native memory). */
