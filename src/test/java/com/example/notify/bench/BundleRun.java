@@ -182,6 +182,7 @@ final class BundleRun {
                 throw new IllegalStateException(spec.name() + ": bundle not ready, see " + env.logs().resolve(run + ".log"));
             }
             double ready = (System.nanoTime() - started) / 1e9;
+            CPU_AT_READY.put(spec.name(), readable(bundle.cpuSeconds()));
             Statuses statuses = new Statuses(spec.rate() == 0 ? 0 : spec.warmupEvents(), spec.events());
             if (spec.rate() > 0) {
                 openLoop = new Thread(() -> publishAtRate(env.broker(), topics.get("events"), spec, run, eventTimesMicros,
@@ -423,6 +424,9 @@ final class BundleRun {
         }
         return count;
     }
+
+    /** The bundle's CPU seconds when it reported ready, by spec name: K3 counts the processing only. */
+    static final Map<String, Double> CPU_AT_READY = new java.util.concurrent.ConcurrentHashMap<>();
 
     private static boolean declaresBaseline(Path bundleDir) {
         try {
