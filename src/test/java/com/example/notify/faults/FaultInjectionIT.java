@@ -38,7 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packaged bundle as separate OS processes (production profile: Kafka idempotency store, commit after the
+ * The packaged bundle as separate OS processes (production profile: the dedupe store, commit after the
  * terminal state) against the test's real broker and a recording SMTP server (GreenMail keeps every message;
  * the test template puts the event id in the subject). Publishes a known set of events with 1% poison,
  * injects faults, reconciles: every valid event delivered or dead-lettered (lost = 0), duplicates bounded by
