@@ -105,6 +105,20 @@ public class EmbeddedKafkaListener extends MainListenerSupport {
                 }
             }
         });
+        // the dedupe store's changelogs (notify.idempotency.topics): same partitions as their topics, compact and
+        // deleted after the window (the store would create them too; here they exist before the first assignment)
+        property.apply("notify.idempotency.window").ifPresent(window -> {
+            String retention = Long.toString(java.time.Duration.parse(window.strip()).toMillis());
+            String suffix = property.apply("notify.idempotency.changelog-suffix").orElse(".dedupe-changelog");
+            for (String topic : property.apply("notify.idempotency.topics").orElse("").split(",")) {
+                if (!topic.isBlank()) {
+                    Map<String, String> configs = new LinkedHashMap<>();
+                    configs.put("cleanup.policy", "compact,delete");
+                    configs.put("retention.ms", retention);
+                    topics.put(topic.strip() + suffix, configs);
+                }
+            }
+        });
         return topics;
     }
 

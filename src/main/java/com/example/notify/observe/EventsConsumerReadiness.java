@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import com.example.notify.idempotency.PartitionedDedupeStore;
 import org.apache.camel.ServiceStatus;
 import org.apache.camel.StatefulService;
 import org.apache.camel.health.HealthCheckResultBuilder;
@@ -19,8 +20,8 @@ import org.apache.camel.spi.IdempotentRepository;
  * consumer check only says the client polls; a consumer still joining the group would take no traffic.
  *
  * <p>The assignment is read from the Kafka client's own coordinator metrics (JMX), so nothing in the
- * consumer has to be wrapped. The Kafka idempotency repository reads its topic to the end while it starts,
- * so "started" means "warm".
+ * consumer has to be wrapped. The dedupe store restores a partition inside the consumer's rebalance (see
+ * {@code DedupeSubscribeAdapter}); readiness stays down while any restore runs.
  */
 public class EventsConsumerReadiness extends AbstractHealthCheck {
 
@@ -51,6 +52,10 @@ public class EventsConsumerReadiness extends AbstractHealthCheck {
         }
         if (repository instanceof StatefulService service && service.getStatus() != ServiceStatus.Started) {
             builder.down().message("idempotency store warming up (" + service.getStatus() + ")");
+            return;
+        }
+        if (repository instanceof PartitionedDedupeStore store && store.isRestoring()) {
+            builder.down().message("idempotency store restoring assigned partitions");
             return;
         }
         builder.detail("group.id", groupId);

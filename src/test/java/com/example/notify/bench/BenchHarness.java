@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  *
  * <pre>BenchHarness --smtp-port P [--quick] [--events N] [--reps R] [--p4-warmup-events N] [--p4-seconds S] [--p5-seconds S]
  *              [--p6-seconds S] [--contact-latency-ms L] [--pardot-latency-ms L] [--pardot-rate 40] [--pardot-cap 3]
- *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4,V1] [--d-events N (D0–D2; default --events)] [--smtp-delay-ms 50]
+ *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4,V1,K3] [--d-events N (D0–D2; default --events)] [--smtp-delay-ms 50]
  *              [--d3-rate 200] [--d3-warmup-events N] [--d3-after-seconds S] [--d3-seconds S]
  *              [--d4-bulk 200000] [--d4-rate 5] [--d4-seconds 60] [--d4-properties k=v,… (a diagnosis, not D4)]
  *              [--prev-rev 001cf8f | --prev-build DIR (a checkout with target/ built)]
@@ -157,6 +157,21 @@ public final class BenchHarness {
                     storeCamel.add(StoreBench.keysPerSecond(broker, false, events));
                     progress("  stores alone: ours %.0f keys/s, Camel's %.0f keys/s", storeOurs.get(storeOurs.size() - 1),
                             storeCamel.get(storeCamel.size() - 1));
+                }
+                if (wanted("K3")) {
+                    // issue 20: bundle CPU per event on the ingest path to the no-op channel, the production dedupe
+                    // store against the in-memory one, interleaved in one invocation
+                    BundleRun.Result disk = BundleRun.run(env, BundleRun.Spec.backlog("K3 ingest, dedupeStore", "noop", "dedupeStore", events, pooled));
+                    BundleRun.Result memory = BundleRun.run(env, BundleRun.Spec.backlog("K3 ingest, memoryIdempotency", "noop",
+                            "memoryIdempotency", events, pooled));
+                    record(runs, disk);
+                    record(runs, memory);
+                    // CPU from ready to the last event's terminal status: the processing, not the start-up
+                    double diskCpu = (disk.cpuSeconds() - BundleRun.CPU_AT_READY.get(disk.spec().name())) / (events / 1000.0);
+                    double memoryCpu = (memory.cpuSeconds() - BundleRun.CPU_AT_READY.get(memory.spec().name())) / (events / 1000.0);
+                    progress("  K3: CPU s per 1,000 events after ready: dedupeStore %.2f, memoryIdempotency %.2f, ratio %.2f"
+                            + " (target <= 1.2); incl. start-up: %.2f / %.2f", diskCpu, memoryCpu, diskCpu / memoryCpu,
+                            disk.cpuPerThousand(), memory.cpuPerThousand());
                 }
                 // D0–D2: the email path on the default settings (the harness raises only the SMTP throttle, a provider
                 // quota of 50/s by default, for every run), interleaved so that D1 / D0 and D2 / D1 compare like with like

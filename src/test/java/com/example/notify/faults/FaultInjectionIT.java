@@ -38,7 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packaged bundle as separate OS processes (production profile: Kafka idempotency store, commit after the
+ * The packaged bundle as separate OS processes (production profile: the dedupe store, commit after the
  * terminal state) against the test's real broker and a recording SMTP server (GreenMail keeps every message;
  * the test template puts the event id in the subject). Publishes a known set of events with 1% poison,
  * injects faults, reconciles: every valid event delivered or dead-lettered (lost = 0), duplicates bounded by
@@ -131,6 +131,8 @@ class FaultInjectionIT {
                 Map.entry("notify.kafka.topic.suppressions", topics.get("suppressions")),
                 Map.entry("notify.kafka.topic.pardot-deferred", topics.get("pardot-deferred")),
                 Map.entry("notify.kafka.group-id", "fi-" + run),
+                // each replica its own dedupe store directory (a restarted one finds its own again)
+                Map.entry("notify.idempotency.dir", LOGS.resolve(run + "-" + name + "-dedupe").toAbsolutePath().toString()),
                 Map.entry("notify.kafka.max-poll-records", String.valueOf(MAX_POLL_RECORDS)),
                 // a killed member's partitions move after the session timeout: 10 s instead of 45 s
                 Map.entry("camel.component.kafka.session-timeout-ms", "10000"),

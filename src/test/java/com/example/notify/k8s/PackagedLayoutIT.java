@@ -124,6 +124,12 @@ class PackagedLayoutIT {
         env.put("NOTIFY_SMTP_PASSWORD", TestSmtp.PASSWORD);
         env.put("NOTIFY_SMTP_STARTTLS", "false");
         env.put("NOTIFY_SMTP_STARTTLS_REQUIRED", "false");
+        // the dedupe store's emptyDir (mounted there in the Deployment): a directory the pod's user can write
+        if (env.containsKey("NOTIFY_IDEMPOTENCY_DIR")) {
+            Path dedupe = Files.createTempDirectory("k8s-dedupe");
+            Files.setPosixFilePermissions(dedupe, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            env.put("NOTIFY_IDEMPOTENCY_DIR", dedupe.toString());
+        }
         Path log = Files.createTempFile("k8s-layout", ".log");
         Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

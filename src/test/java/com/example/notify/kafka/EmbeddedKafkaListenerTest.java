@@ -119,4 +119,15 @@ class EmbeddedKafkaListenerTest {
             }
         }
     }
+
+    @Test
+    void everyDeduplicatedTopicGetsAChangelogThatIsCompactedAndDeletedAfterTheWindow() {
+        Map<String, String> shipped = Map.of("notify.kafka.topic.events", "ev", "notify.idempotency.window", "P7D",
+                "notify.idempotency.topics", "ev, ev.priority,ev.deliver.email");
+        Map<String, Map<String, String>> topics = EmbeddedKafkaListener.topicConfigs(key -> Optional.ofNullable(shipped.get(key)));
+        for (String topic : java.util.List.of("ev", "ev.priority", "ev.deliver.email")) {
+            assertThat(topics.get(topic + ".dedupe-changelog")).as(topic)
+                    .containsEntry("cleanup.policy", "compact,delete").containsEntry("retention.ms", "604800000");
+        }
+    }
 }
