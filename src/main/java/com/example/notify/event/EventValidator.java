@@ -111,9 +111,10 @@ public class EventValidator {
 
     /**
      * A delivery record's event (a channel stage, a retry tier): the bundle's own ingest validated it against the
-     * schema before staging it, so only the size bound and the control characters are checked again (a record
-     * written to a delivery topic by anyone else still gets a clear error); one schema run per event, not two.
-     * Anything that does not read as an event falls back to the full validation and its error.
+     * schema before staging it, so only the size bound, the JSON and the control characters are checked again;
+     * one schema run per event, not two. The delivery topics are the bundle's own (only its principal should
+     * write them: k8s/README.md, Topics); a record that does not read as an event at all falls back to the full validation
+     * and its error, but the schema's patterns (template, locale, address shape) are not applied again.
      */
     public NotificationEvent readStaged(@Body byte[] value, @Headers Map<String, Object> headers) {
         if (value == null || value.length == 0 || value.length > maxBytes) {

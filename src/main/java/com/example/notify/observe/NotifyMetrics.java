@@ -49,6 +49,11 @@ public class NotifyMetrics extends CamelContextBean {
         counter("notify_events_total", "outcome", outcome).increment();
     }
 
+    /** A bounded label: high, low, else normal. */
+    static String priorityLabel(String priority) {
+        return "high".equalsIgnoreCase(priority) ? "high" : "low".equalsIgnoreCase(priority) ? "low" : "normal";
+    }
+
     /** Called for every status event (publish-status): deliveries, dead letters, latency, last outcomes. */
     public void status(Exchange exchange) {
         NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
@@ -69,9 +74,13 @@ public class NotifyMetrics extends CamelContextBean {
         if ("delivered".equals(outcome) && event != null && event.getTime() != null) {
             Duration latency = Duration.between(event.getTime().toInstant(), Instant.now());
             if (!latency.isNegative()) {
-                latencyTimers.computeIfAbsent(channel, c -> Timer.builder("notify_delivery_latency")
+                // the event's priority as a label (high, normal, low): a low event's latency includes the time its
+                // lane yielded to the normal one, by design, and is kept apart from it
+                String priority = priorityLabel(event.getPriority());
+                latencyTimers.computeIfAbsent(channel + '\u001f' + priority, k -> Timer.builder("notify_delivery_latency")
                         .description("event time to acceptance by the provider")
-                        .tag("channel", c)
+                        .tag("channel", channel)
+                        .tag("priority", priority)
                         .publishPercentileHistogram()
                         .maximumExpectedValue(Duration.ofHours(1))
                         .register(registry())).record(latency);

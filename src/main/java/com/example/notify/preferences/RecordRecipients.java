@@ -80,6 +80,8 @@ public final class RecordRecipients {
         JsonNode event = json(value);
         if (event != null) {
             addText(found, event.path("data").path("recipient").path("email"));
+            // a binary-mode CloudEvent's value is its data alone
+            addText(found, event.path("recipient").path("email"));
         }
         JsonNode contact = json(contactHeader);
         if (contact != null) {
@@ -100,8 +102,10 @@ public final class RecordRecipients {
         }
         JsonNode root = json(bytes);
         if (root == null) {
+            // plain text, or JSON cut short (a dead-letter stub keeps the first 4 KB of its record): the address
+            // anywhere in it, the contact id only as the whole value
             String text = lower(new String(bytes, StandardCharsets.UTF_8));
-            return person.email != null && text.equals(person.email)
+            return person.email != null && text.contains(person.email)
                     || person.contactId != null && text.equals(person.contactId.toLowerCase(Locale.ROOT));
         }
         // iterative walk: a deeply nested value cannot exhaust the stack

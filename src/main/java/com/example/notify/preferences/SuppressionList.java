@@ -24,7 +24,13 @@ public class SuppressionList {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> REASONS = Set.of("bounce", "complaint", "unsubscribe", "erased");
 
-    private final Map<String, String> reasonByHash = new ConcurrentHashMap<>();
+    /**
+     * Reason per record key as written (lower-cased): the address hash, or the address itself for a record keyed
+     * in clear. Kept per key, not per address: a tombstone lifts only its own key's suppression, so the tombstone
+     * of a clear-keyed unsubscribe cannot lift the hash-keyed erasure of the same address (the two records sit on
+     * different partitions and may be applied in either order).
+     */
+    private final Map<String, String> reasonByKey = new ConcurrentHashMap<>();
 
     /** Applies one record of the suppressions topic. */
     public void apply(Exchange exchange) {
@@ -33,12 +39,12 @@ public class SuppressionList {
             LOG.warn("Ignored a suppression record without key at offset {}", exchange.getMessage().getHeader(KafkaConstants.OFFSET));
             return;
         }
-        String hash = key.contains("@") ? RecipientKeys.addressHash(key) : key.strip().toLowerCase(Locale.ROOT);
+        String normalized = key.strip().toLowerCase(Locale.ROOT);
         String value = exchange.getMessage().getBody(String.class);
         if (value == null || value.isBlank()) {
-            reasonByHash.remove(hash);
+            reasonByKey.remove(normalized);
         } else {
-            reasonByHash.put(hash, reasonOf(value));
+            reasonByKey.put(normalized, reasonOf(value));
         }
     }
 
@@ -52,12 +58,26 @@ public class SuppressionList {
         }
     }
 
-    /** Why the address is suppressed ({@code bounce}, {@code complaint}, {@code unsubscribe}, {@code erased}, {@code other}), or null. */
+    /**
+     * Why the address is suppressed ({@code erased}, {@code complaint}, {@code bounce}, {@code unsubscribe},
+     * {@code other}, the first of these that applies when records under both its hash and its clear form exist),
+     * or null.
+     */
     public String reasonFor(String email) {
-        return email == null || reasonByHash.isEmpty() ? null : reasonByHash.get(RecipientKeys.addressHash(email));
+        if (email == null || reasonByKey.isEmpty()) {
+            return null;
+        }
+        String byHash = reasonByKey.get(RecipientKeys.addressHash(email));
+        String byAddress = reasonByKey.get(email.strip().toLowerCase(Locale.ROOT));
+        if (byHash == null || byAddress == null) {
+            return byHash != null ? byHash : byAddress;
+        }
+        return STRENGTH.indexOf(byHash) <= STRENGTH.indexOf(byAddress) ? byHash : byAddress;
     }
 
+    private static final java.util.List<String> STRENGTH = java.util.List.of("erased", "complaint", "bounce", "unsubscribe", "other");
+
     public int size() {
-        return reasonByHash.size();
+        return reasonByKey.size();
     }
 }

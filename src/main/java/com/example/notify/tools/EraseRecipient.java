@@ -54,6 +54,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class EraseRecipient {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** A topic that cannot be read to its end within this (a partition without a leader) stops the command. */
+    static final Duration SCAN_LIMIT = Duration.ofMinutes(10);
 
     private EraseRecipient() {
     }
@@ -74,14 +76,23 @@ public final class EraseRecipient {
         if (!options.containsKey("email") && !options.containsKey("contact-id")) {
             usage();
         }
+        if ("-".equals(options.get("email"))) {
+            // from stdin: an address on the command line stays in the shell's history and in ps
+            options.put("email", new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine());
+        }
         RecordRecipients.Person person = new RecordRecipients.Person(options.get("email"), options.get("contact-id"));
         Properties client = KafkaClientProperties.fromEnvironment(options.get("brokers"));
-        System.out.println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(
-                erase(client, person, options.get("topic-prefix"), options.get("suppressions-topic"), dryRun)));
+        ObjectNode report = erase(client, person, options.get("topic-prefix"), options.get("suppressions-topic"), dryRun);
+        System.out.println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        if (report.path("suppressedAddressHashes").isEmpty()) {
+            System.err.println("erase-recipient: no record names an address for this contact id, so nothing could be suppressed:"
+                    + " give the address as well (--email - reads it from stdin)");
+            System.exit(3);
+        }
     }
 
     private static void usage() {
-        System.err.println("usage: erase-recipient (--email ADDRESS | --contact-id ID) [--dry-run] [--brokers host:port]"
+        System.err.println("usage: erase-recipient (--email ADDRESS|- | --contact-id ID) [--dry-run] [--brokers host:port]"
                 + " [--topic-prefix notifications.] [--suppressions-topic notifications.suppressions]");
         System.exit(2);
     }
@@ -187,7 +198,12 @@ public final class EraseRecipient {
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions));
             end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+            long deadline = System.nanoTime() + SCAN_LIMIT.toNanos();
             while (!end.isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topic " + topic + " could not be read to its end within " + SCAN_LIMIT
+                            + " (partitions " + end.keySet() + " unavailable?); nothing was written");
+                }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     Map<String, byte[]> headers = new HashMap<>();
                     for (Header h : record.headers()) {

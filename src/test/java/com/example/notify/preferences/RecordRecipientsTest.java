@@ -32,6 +32,10 @@ class RecordRecipientsTest {
         assertThat(RecordRecipients.concerns(ANN, b("ann@example.com"), null, Map.of())).isTrue();
         assertThat(RecordRecipients.concerns(ANN, b("address:" + RecipientKeys.addressHash("ann@example.com")), null, Map.of())).isTrue();
         assertThat(RecordRecipients.concerns(C1, b("sha256:" + RecipientKeys.sha256Hex("contact:c-1")), null, Map.of())).isTrue();
+        // a dead-letter stub: the first bytes of the record, no longer valid JSON
+        assertThat(RecordRecipients.concerns(ANN, b("k"), b(event.substring(0, event.length() - 8)), Map.of())).isTrue();
+        // a binary-mode event: the value is the data alone
+        assertThat(RecordRecipients.addresses(b("{\"recipient\":{\"email\":\"Ann@example.com\"}}"), null)).containsExactly("ann@example.com");
         // a plain-text header
         assertThat(RecordRecipients.concerns(ANN, null, b("not json"), Map.of("x", b("ANN@example.com")))).isTrue();
     }
@@ -48,8 +52,10 @@ class RecordRecipientsTest {
     @Test
     void aDeeplyNestedRecordIsWalkedWithoutRecursion() {
         String deep = "[".repeat(100_000) + "\"ann@example.com\"" + "]".repeat(100_000);
-        // Jackson refuses nesting beyond its limit: the record is then read as text and not matched, nothing throws
-        assertThat(RecordRecipients.concerns(ANN, null, b(deep), Map.of())).isFalse();
+        // Jackson refuses nesting beyond its limit: the record is then read as text, where the address is found;
+        // nothing throws
+        assertThat(RecordRecipients.concerns(ANN, null, b(deep), Map.of())).isTrue();
+        assertThat(RecordRecipients.concerns(C1, null, b(deep), Map.of())).isFalse();
         String nested = "{\"a\":".repeat(500) + "\"ann@example.com\"" + "}".repeat(500);
         assertThat(RecordRecipients.concerns(ANN, null, b(nested), Map.of())).isTrue();
     }

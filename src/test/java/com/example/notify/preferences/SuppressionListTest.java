@@ -55,4 +55,33 @@ class SuppressionListTest {
         assertThat(list.reasonFor(" jane@example.COM")).isEqualTo("bounce");
         assertThat(list.reasonFor("john@example.com")).isNull();
     }
+
+    private static void apply(SuppressionList list, String key, String value) {
+        DefaultExchange record = new DefaultExchange(new DefaultCamelContext());
+        record.getMessage().setHeader(KafkaConstants.KEY, key);
+        record.getMessage().setBody(value);
+        list.apply(record);
+    }
+
+    @Test
+    void aClearKeysTombstoneLiftsOnlyItsOwnSuppressionNotTheHashKeyedErasureInEitherOrder() {
+        String hash = RecipientKeys.addressHash("ann@example.com");
+        // erase-recipient: the hash-keyed erasure and the tombstone of a clear-keyed unsubscribe, on different
+        // partitions: applied in either order, the address stays suppressed as erased
+        SuppressionList tombstoneLast = new SuppressionList();
+        apply(tombstoneLast, "Ann@Example.com", "{\"reason\":\"unsubscribe\"}");
+        apply(tombstoneLast, hash, "{\"reason\":\"erased\"}");
+        assertThat(tombstoneLast.reasonFor("ann@example.com")).as("erased wins over unsubscribe").isEqualTo("erased");
+        apply(tombstoneLast, "Ann@Example.com", null);
+        assertThat(tombstoneLast.reasonFor("ann@example.com")).isEqualTo("erased");
+
+        SuppressionList tombstoneFirst = new SuppressionList();
+        apply(tombstoneFirst, "ann@example.com", "{\"reason\":\"unsubscribe\"}");
+        apply(tombstoneFirst, "ann@example.com", "");
+        apply(tombstoneFirst, hash, "{\"reason\":\"erased\"}");
+        assertThat(tombstoneFirst.reasonFor("ANN@example.com")).isEqualTo("erased");
+        // lifting an erasure is a tombstone on the hash key
+        apply(tombstoneFirst, hash, null);
+        assertThat(tombstoneFirst.reasonFor("ann@example.com")).isNull();
+    }
 }

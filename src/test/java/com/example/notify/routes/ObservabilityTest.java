@@ -163,6 +163,7 @@ class ObservabilityTest {
                 .contains("notify_events_total{outcome=\"accepted\"} 3.0")
                 .contains("notify_events_total{outcome=\"invalid\"} 1.0")
                 .contains("notify_delivery_latency_seconds_bucket{channel=\"email\"")
+                .containsPattern("notify_delivery_latency_seconds_bucket\\{channel=\"email\",[^}]*priority=\"normal\"")
                 .contains("camel_exchanges_total{camelContext=\"notification-routes\",eventType=\"route\",kind=\"CamelRoute\",routeId=\"deliver-smtp\"}")
                 .doesNotContain("@example.com");
     }

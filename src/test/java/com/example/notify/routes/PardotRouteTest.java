@@ -292,12 +292,23 @@ class PardotRouteTest {
         assertThat(outcomes(second, 2)).as("email goes on while pardot waits")
                 .containsOnly("email/delivered", "pardot/deferred/pardot-daily-limit");
         PARDOT.verify(0, postRequestedFor(urlEqualTo(UPSERT_PATH)));
+        // a third waits for the quota, and its recipient unsubscribes meanwhile: the deferred upsert is skipped
+        String unsubscribing = address();
+        String third = publish(unsubscribing);
+        assertThat(outcomes(third, 1)).containsOnly("pardot/deferred/pardot-daily-limit");
+        TestKafka.publish("notifications.suppressions", com.example.notify.preferences.RecipientKeys.addressHash(unsubscribing),
+                "{\"reason\":\"unsubscribe\"}");
+        com.example.notify.preferences.SuppressionList suppressions =
+                context.getRegistry().lookupByNameAndType("suppressionList", com.example.notify.preferences.SuppressionList.class);
+        Awaitility.await().atMost(WAIT).until(() -> "unsubscribe".equals(suppressions.reasonFor(unsubscribing)));
 
         TestPardot.acceptEverything();
         quota.resume(); // what the day's reset does; also the operator's way after raising the limit
         for (String id : List.of(first, second)) {
             Awaitility.await().atMost(WAIT).until(() -> outcomes(id, 1).contains("pardot/delivered"));
         }
+        Awaitility.await().atMost(WAIT).until(() -> outcomes(third, 1).contains("pardot/skipped/suppressed-unsubscribe"));
+        assertThat(outcomes(third, 1)).doesNotContain("pardot/delivered");
         // both were read delivered above, after the deferral: a dead letter for either (published before its
         // status) would be on the topic by now; 3 s of reading covers the topic's end and any straggler
         List<String> ids = List.of(first, second);

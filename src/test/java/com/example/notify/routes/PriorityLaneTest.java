@@ -86,7 +86,7 @@ class PriorityLaneTest {
     void urgentEventsOvertakeABulkBacklog() throws Exception {
         String run = TestKafka.uniqueName("p");
         for (int i = 0; i < BULK; i++) {
-            TestKafka.publish(EVENTS, "bulk-" + i, event(run + "-bulk-" + i, "com.example.newsletter", "bulk%d-%s@example.com".formatted(i, run), "low"));
+            TestKafka.publish(EVENTS, "bulk-" + i, event(run + "-bulk-" + i, "com.example.newsletter", "bulk%d-%s@example.com".formatted(i, run), null));
         }
         // the backlog is flowing: 2 lanes x 200 ms = 10 emails/s, 15 s for all of it
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> arrived("bulk") >= 10);
