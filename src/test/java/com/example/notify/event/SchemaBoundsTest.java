@@ -7,17 +7,15 @@ import com.example.notify.failure.InvalidEventException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * Lists and maps far above the schema's limits (found by the V1 benchmark, bench/run --only V1): the schema library
  * took 62 ms on a 64 KiB list of distinct channels and grew super-linearly; the validator cuts such lists to one
- * above the limit before the schema runs. The rejection stays the schema's own, and the time no longer grows.
+ * above the limit before the schema runs. The rejection stays the schema's own; that the time no longer grows is
+ * V1's to show (bench/run --only V1: every generator linear, under 10 ms CPU at the maximum size).
  */
 class SchemaBoundsTest {
 
@@ -53,31 +51,17 @@ class SchemaBoundsTest {
     }
 
     @Test
-    void manyDistinctFieldNamesParseInLinearTime() {
+    void manyDistinctFieldNamesAndADuplicateAtTheEndAreMalformed() {
         // 7,000 distinct names and a duplicate at the end, 64 KiB: Jackson's name canonicalization took 15 ms CPU here
+        // before the validator stopped interning field names; its time is V1's ("wide params", "duplicate keys at the
+        // end"), a benchmark run against the bound, not a timed unit test on a shared machine
         StringBuilder params = new StringBuilder("{");
         for (int i = 0; params.length() < 64_000; i++) {
             params.append("\"k").append(i).append("\":1,");
         }
         String json = event(channels(1), params.append("\"k0\":2}").toString());
         assertThat(json.length()).isLessThan(65536);
-        for (int warm = 0; warm < 50; warm++) {
-            rejected(json);
-        }
         assertThat(rejected(json).reason()).isEqualTo(InvalidEventException.MALFORMED_JSON);
-        assertThat(medianCpuMs(json)).isLessThan(5);
-    }
-
-    private double medianCpuMs(String json) {
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long[] nanos = new long[21];
-        for (int i = 0; i < nanos.length; i++) {
-            long start = threads.getCurrentThreadCpuTime();
-            rejected(json);
-            nanos[i] = threads.getCurrentThreadCpuTime() - start;
-        }
-        Arrays.sort(nanos);
-        return nanos[nanos.length / 2] / 1e6;
     }
 
     @Test
@@ -100,32 +84,15 @@ class SchemaBoundsTest {
     }
 
     @Test
-    void aHugeListOrMapIsRejectedAsTheSchemaWouldAndQuickly() {
+    void aHugeListOrMapIsRejectedAsTheSchemaWould() {
         String manyChannels = event(channels(7_000), params(1));
         String manyParams = event(channels(1), params(5_000));
         assertThat(manyChannels.length()).isLessThan(65536);
         assertThat(manyParams.length()).isLessThan(65536);
-        for (int warm = 0; warm < 50; warm++) {
-            rejected(manyChannels);
-            rejected(manyParams);
-        }
         InvalidEventException channels = rejected(manyChannels);
         assertThat(channels.reason()).isEqualTo(InvalidEventException.SCHEMA_VIOLATION);
         assertThat(channels.problems()).as("the size sent, not the cut one")
                 .containsExactly("$.data.channels: must have at most 8 items but found 7000");
         assertThat(rejected(manyParams).problems()).containsExactly("$.data.params: must have at most 50 properties");
-        // the validating thread's CPU time (a loaded machine's scheduling left out), median of 21, under the issue's
-        // 10 ms: it was 62 ms wall for the list of channels, about 2 ms now
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        for (String json : new String[] {manyChannels, manyParams}) {
-            long[] nanos = new long[21];
-            for (int i = 0; i < nanos.length; i++) {
-                long start = threads.getCurrentThreadCpuTime();
-                rejected(json);
-                nanos[i] = threads.getCurrentThreadCpuTime() - start;
-            }
-            Arrays.sort(nanos);
-            assertThat(nanos[nanos.length / 2] / 1e6).as("median CPU ms").isLessThan(10);
-        }
     }
 }
