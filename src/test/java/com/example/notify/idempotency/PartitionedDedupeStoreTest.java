@@ -1,6 +1,7 @@
 package com.example.notify.idempotency;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.example.notify.support.TestKafka;
 import java.nio.file.Files;
@@ -10,12 +11,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -207,6 +213,38 @@ class PartitionedDedupeStoreTest {
             assertThat(restarted.contains(p1, "kept")).as("the window counts from the first sight, not the restart").isFalse();
         } finally {
             restarted.stop();
+        }
+    }
+
+    @Test
+    void aChangelogWriteTheBrokerRefusesFailsTheAddAndLeavesNoKeyBehind() throws Exception {
+        String topic = newTopic();
+        String changelog = topic + ".dedupe-changelog";
+        // the changelog exists and takes no batch of a key's size: the broker refuses every write (as it refuses
+        // them when the partition lost its quorum or the principal its ACL), the producer gives up on it
+        TestKafka.createTopics(List.of(changelog), Map.of(changelog, Map.of("max.message.bytes", "16",
+                "cleanup.policy", "compact,delete")), 2);
+        PartitionedDedupeStore store = store(tmp.resolve("a"), new TestClock(), topic, true);
+        store.setSendTimeoutSeconds(3);
+        TopicPartition p0 = new TopicPartition(topic, 0);
+        try {
+            Throwable failed = catchThrowable(() -> store.add(p0, "event-secret-id"));
+            assertThat(failed).isInstanceOf(IllegalStateException.class).hasMessageContaining("not acknowledged")
+                    .hasMessageNotContaining("event-secret-id");
+            assertThat(store.getSendFailures()).isEqualTo(1);
+            // the exchange fails, its offset is not committed, the record is read again: it is not its own duplicate
+            assertThat(store.contains(p0, "event-secret-id")).isFalse();
+
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", TestKafka.bootstrapServers()))) {
+                admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, changelog), List.of(
+                        new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048588"), AlterConfigOp.OpType.SET))))
+                        .all().get();
+            }
+            store.setSendTimeoutSeconds(30);
+            assertThat(store.add(p0, "event-secret-id")).as("the retry, once the broker takes writes again").isTrue();
+            assertThat(store.add(p0, "event-secret-id")).as("and a duplicate after it").isFalse();
+        } finally {
+            store.stop();
         }
     }
 }
