@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  *
  * <pre>BenchHarness --smtp-port P [--quick] [--events N] [--reps R] [--p4-warmup-events N] [--p4-seconds S] [--p5-seconds S]
  *              [--p6-seconds S] [--contact-latency-ms L] [--pardot-latency-ms L] [--pardot-rate 40] [--pardot-cap 3]
- *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4,V1,K3] [--d-events N (D0–D2; default --events)] [--smtp-delay-ms 50]
+ *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4,V1,K1,K3] [--d-events N (D0–D2; default --events)]
+ *              [--k1-events 1000000 (K1: the event repeated after this many; --quick: --events)] [--smtp-delay-ms 50]
  *              [--d3-rate 200] [--d3-warmup-events N] [--d3-after-seconds S] [--d3-seconds S]
  *              [--d4-bulk 200000] [--d4-rate 5] [--d4-seconds 60] [--d4-properties k=v,… (a diagnosis, not D4)]
  *              [--prev-rev 001cf8f | --prev-build DIR (a checkout with target/ built)]
@@ -44,6 +45,7 @@ public final class BenchHarness {
     private static final String P3 = "P3 ingest shared store";
     private static final String P3_BASE = "P3 base Camel's store";
     private static final String D0 = "D0 email, SMTP sink without delay";
+    private static final String K1 = "K1 repeat after the backlog, dedupeStore";
     private static final String D1 = "D1 email, SMTP sink answering after";
     private static final String D2 = "D2 as D1, events and delivery topics 1 partition";
     private final Map<String, String> options;
@@ -198,6 +200,14 @@ public final class BenchHarness {
                 singles.add(BundleRun.run(env, BundleRun.Spec.backlog("email via SES emulator", "email", "kafkaIdempotency",
                         Math.max(200, events / 20), Map.of("notify.email.provider", "ses"))));
             }
+            BundleRun.Result k1 = null;
+            if (wanted("K1")) {
+                // issue 20: the first event again after a million others, to the no-op channel (ingest and dedupe are
+                // what is under test), on the production store
+                int k1Events = intOption("k1-events", quick() ? events : 1_000_000);
+                k1 = BundleRun.run(env, BundleRun.Spec.backlog(K1, "noop", "dedupeStore", k1Events + 2, pooled).withFirstRepeated());
+                singles.add(k1);
+            }
             BundleRun.Result p4 = null;
             if (wanted("P4") && Double.isFinite(p4BaseRate)) {
                 p4 = BundleRun.run(env, BundleRun.Spec.openLoop("P4 open loop at 50 % of the steady state", "email", "kafkaIdempotency",
@@ -317,6 +327,9 @@ public final class BenchHarness {
             }
             if (p6 != null) {
                 target(Verdicts.p6(p6, pardotRate, pardotCap, p6MaxInFlight, intOption("pardot-latency-ms", 50)));
+            }
+            if (k1 != null) {
+                target(Verdicts.k1(k1, BundleRun.REPEATS.get(K1)));
             }
             if (runs.containsKey(D0)) {
                 target(Verdicts.d0(runs.get(D0)));

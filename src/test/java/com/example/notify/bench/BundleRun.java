@@ -52,10 +52,10 @@ final class BundleRun {
      * caches), then events published at {@code rate} per second for {@code seconds}; only those are measured.
      */
     record Spec(String name, String channel, String store, int events, Map<String, String> properties, String heap,
-                double rate, int warmupEvents, double seconds, int lead, int partitions, CpuWindow cpuWindow) {
+                double rate, int warmupEvents, double seconds, int lead, int partitions, CpuWindow cpuWindow, boolean firstRepeated) {
 
         static Spec backlog(String name, String channel, String store, int events, Map<String, String> properties) {
-            return new Spec(name, channel, store, events, properties, "512m", 0, 0, 0, 0, 4, null);
+            return new Spec(name, channel, store, events, properties, "512m", 0, 0, 0, 0, 4, null, false);
         }
 
         /**
@@ -64,27 +64,36 @@ final class BundleRun {
          */
         static Spec sustained(String name, String channel, String store, double seconds, int lead, Map<String, String> properties) {
             return new Spec(name, channel, store, (int) Math.min(Integer.MAX_VALUE - 8, lead + seconds * 5000), properties, "512m",
-                    0, 0, seconds, lead, 4, null);
+                    0, 0, seconds, lead, 4, null, false);
         }
 
         Spec withHeap(String max) {
-            return new Spec(name, channel, store, events, properties, max, rate, warmupEvents, seconds, lead, partitions, cpuWindow);
+            return new Spec(name, channel, store, events, properties, max, rate, warmupEvents, seconds, lead, partitions, cpuWindow, firstRepeated);
         }
 
         /** The events topic and the email channel's delivery topic with {@code count} partitions (4 otherwise), a consumer each. */
         Spec withPartitions(int count) {
-            return new Spec(name, channel, store, events, properties, heap, rate, warmupEvents, seconds, lead, count, cpuWindow);
+            return new Spec(name, channel, store, events, properties, heap, rate, warmupEvents, seconds, lead, count, cpuWindow, firstRepeated);
         }
 
         /** Per-thread CPU of the bundle sampled over {@code window} of the open loop ({@link ThreadCpu}). */
         Spec withCpuWindow(CpuWindow window) {
-            return new Spec(name, channel, store, events, properties, heap, rate, warmupEvents, seconds, lead, partitions, window);
+            return new Spec(name, channel, store, events, properties, heap, rate, warmupEvents, seconds, lead, partitions, window, firstRepeated);
+        }
+
+        /**
+         * K1: the backlog's first event published again after all the others but the last, which goes to the first
+         * one's partition (its key): when the last one is finished, the repeat was read and decided. The repeat
+         * is no event of its own: {@code events} counts distinct ones. {@link #REPEATS} tells what it got.
+         */
+        Spec withFirstRepeated() {
+            return new Spec(name, channel, store, events, properties, heap, rate, warmupEvents, seconds, lead, partitions, cpuWindow, true);
         }
 
         static Spec openLoop(String name, String channel, String store, double rate, int warmupEvents, double seconds,
                              Map<String, String> properties) {
             int events = warmupEvents + (int) Math.ceil(rate * seconds);
-            return new Spec(name, channel, store, events, properties, "512m", rate, warmupEvents, seconds, 0, 4, null);
+            return new Spec(name, channel, store, events, properties, "512m", rate, warmupEvents, seconds, 0, 4, null, false);
         }
     }
 
@@ -159,9 +168,16 @@ final class BundleRun {
         int backlog = spec.lead() > 0 ? spec.lead() : spec.rate() == 0 ? spec.events() : spec.warmupEvents();
         if (backlog > 0) {
             try (KafkaProducer<String, String> producer = producer(env.broker())) {
+                ProducerRecord<String, String> first = null;
                 for (int i = 0; i < backlog; i++) {
                     eventTimesMicros.set(i, micros(Instant.now()));
-                    producer.send(record(topics.get("events"), spec.channel(), run, i, Instant.now()));
+                    ProducerRecord<String, String> record = record(topics.get("events"), spec.channel(), run, i, Instant.now());
+                    if (spec.firstRepeated() && i == backlog - 1) {
+                        producer.send(first);
+                        record = new ProducerRecord<>(record.topic(), first.key(), record.value());
+                    }
+                    first = first == null ? record : first;
+                    producer.send(record);
                 }
             }
         }
@@ -184,6 +200,7 @@ final class BundleRun {
             double ready = (System.nanoTime() - started) / 1e9;
             CPU_AT_READY.put(spec.name(), readable(bundle.cpuSeconds()));
             Statuses statuses = new Statuses(spec.rate() == 0 ? 0 : spec.warmupEvents(), spec.events());
+            statuses.firstId = run + "-0";
             if (spec.rate() > 0) {
                 openLoop = new Thread(() -> publishAtRate(env.broker(), topics.get("events"), spec, run, eventTimesMicros,
                         statuses.warmedUp), "bench-open-loop");
@@ -197,6 +214,10 @@ final class BundleRun {
                 openLoop.start();
             }
             awaitTerminal(env.broker(), topics.get("status"), spec, eventTimesMicros, statuses);
+            if (spec.firstRepeated()) {
+                REPEATS.put(spec.name(), new Repeat(statuses.firstEventTerminal,
+                        Files.readString(env.logs().resolve(run + ".log")).contains("Dropped duplicate event " + statuses.firstId + " ")));
+            }
             double cpu = readable(bundle.cpuSeconds());
             double peak = readable(bundle.peakRssMb());
             bundle.stop(Duration.ofSeconds(30));
@@ -428,6 +449,15 @@ final class BundleRun {
     /** The bundle's CPU seconds when it reported ready, by spec name: K3 counts the processing only. */
     static final Map<String, Double> CPU_AT_READY = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /**
+     * K1, per run name ({@link Spec#withFirstRepeated()}): the terminal statuses event 0 got (1 when its repeat was
+     * dropped) and whether the bundle logged dropping it as a duplicate.
+     */
+    record Repeat(int firstEventStatuses, boolean loggedAsDuplicate) {
+    }
+
+    static final Map<String, Repeat> REPEATS = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static boolean declaresBaseline(Path bundleDir) {
         try {
             return java.nio.file.Files.readString(bundleDir.resolve("routes/consume-events.camel.yaml")).contains("name: camelKafkaIdempotency");
@@ -609,6 +639,9 @@ final class BundleRun {
         volatile int finished;
         int delivered;
         int other;
+        /** Event 0's id and its terminal statuses (more than one: its repeat was delivered again). */
+        String firstId;
+        int firstEventTerminal;
         /** When each measured event's delivered status was written (the status' own time). */
         final List<Long> deliveredMicros = new ArrayList<>();
         final List<Double> latenciesMs = new ArrayList<>();
@@ -645,6 +678,9 @@ final class BundleRun {
                         continue;
                     }
                     statuses.warmedUp.countDown();
+                    if (status.path("data").path("eventId").asText().equals(statuses.firstId)) {
+                        statuses.firstEventTerminal++;
+                    }
                     if (!"delivered".equals(outcome)) {
                         statuses.other++;
                         continue;
@@ -659,6 +695,18 @@ final class BundleRun {
                     }
                 }
                 statuses.finished = statuses.delivered + statuses.other;
+            }
+            if (spec.firstRepeated()) {
+                // a second status of event 0 just after the last event's would still count: read a moment longer
+                long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                while (System.nanoTime() < until) {
+                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                        JsonNode data = JSON.readTree(record.value()).path("data");
+                        if (TERMINAL.contains(data.path("status").asText()) && data.path("eventId").asText().equals(statuses.firstId)) {
+                            statuses.firstEventTerminal++;
+                        }
+                    }
+                }
             }
         }
     }

@@ -154,6 +154,25 @@ final class Verdicts {
      * Fails when none was measured, when some were not delivered (their latency is unknown, not small), and when
      * the backlog had run out before the last of them was delivered (then nothing was overtaken).
      */
+    /**
+     * K1 at bundle scale: the first event of a backlog published again after all the others, to the packaged
+     * bundle on its production store. Dropped = it got one terminal status, and the bundle logged the repeat as a
+     * duplicate (so it was read and decided, not lost). The time side of K1 (an hour later, past the window) is
+     * PartitionedDedupeStoreTest's, with a clock it moves.
+     */
+    static Row k1(BundleRun.Result k1, BundleRun.Repeat repeat) {
+        int others = k1.spec().events() - 2;
+        return new Row(format("K1 an event again after %,d others, packaged bundle, %s", others, k1.spec().store()),
+                repeat == null ? "—" : format("%d terminal status(es) for it; logged as a duplicate: %s; %,d events at %.0f events/s (whole run)",
+                        repeat.firstEventStatuses(), repeat.loggedAsDuplicate() ? "yes" : "no", k1.delivered() + k1.otherTerminal(),
+                        k1.eventsPerSecond()),
+                "dropped (one status, the repeat logged as a duplicate)",
+                new Missing().unless(repeat != null, "the repeat was not followed").allDelivered("K1", List.of(k1))
+                        .unless(repeat == null || repeat.loggedAsDuplicate() || repeat.firstEventStatuses() > 1,
+                                "the repeat was neither dropped as a duplicate nor delivered")
+                        .result(repeat != null && repeat.firstEventStatuses() == 1 && repeat.loggedAsDuplicate()));
+    }
+
     static Row d4(BundleRun.PriorityResult d4) {
         List<Double> latencies = d4.latenciesMs();
         double p50 = Stats.percentile(latencies, 50);

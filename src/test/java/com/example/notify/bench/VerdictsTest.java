@@ -155,6 +155,18 @@ class VerdictsTest {
         assertThat(Stats.rate(times, 0.5)).isEqualTo(10.0);
     }
 
+    @Test
+    void k1PassesOnlyWhenTheRepeatGotNoSecondStatusAndWasLoggedAsADuplicate() {
+        BundleRun.Result k1 = new BundleRun.Result(BundleRun.Spec.backlog("K1", "noop", "dedupeStore", 1_000_002, Map.of())
+                .withFirstRepeated(), "t", 1_000_002, 0, 900, 950, 1, 2, 3, 500, FLAT_HEAP, 800, 4, false);
+        assertThat(Verdicts.k1(k1, new BundleRun.Repeat(1, true)).result()).isEqualTo("PASS");
+        assertThat(Verdicts.k1(k1, new BundleRun.Repeat(1, true)).target()).contains("after 1,000,000 others");
+        assertThat(Verdicts.k1(k1, new BundleRun.Repeat(2, false)).result()).isEqualTo("FAIL");
+        assertThat(Verdicts.k1(k1, new BundleRun.Repeat(1, false)).result())
+                .isEqualTo("FAIL (the repeat was neither dropped as a duplicate nor delivered)");
+        assertThat(Verdicts.k1(k1, null).result()).isEqualTo("FAIL (the repeat was not followed)");
+    }
+
     private static BundleRun.Result p5(double peakRssMb, GcLog.Summary heap) {
         return new BundleRun.Result(BundleRun.Spec.sustained("P5", "email", "kafkaIdempotency", 600, 5000, Map.of()), "t",
                 400_000, 0, 700, 720, 100, 30_000, 35_000, peakRssMb, heap, 600, 4, false);
