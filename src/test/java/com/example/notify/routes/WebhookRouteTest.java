@@ -65,6 +65,9 @@ class WebhookRouteTest {
     static final String DLQ = "webhook.dlq";
     static final Duration WAIT = Duration.ofSeconds(60); // an upper bound: the first test also waits for every stage's group to join
     static final ObjectMapper JSON = new ObjectMapper();
+    static final String OLD_SECRET = "whsec_" + java.util.Base64.getEncoder().encodeToString("an-old-secret-of-32-bytes-length".getBytes());
+    static final String NEW_SECRET = "whsec_" + java.util.Base64.getEncoder().encodeToString("a-new-secret-of-32-bytes-length!".getBytes());
+    static final String INVOICE_SECRET = "whsec_" + java.util.Base64.getEncoder().encodeToString("the-invoice-hook-s-own-secret-32".getBytes());
     static final WireMockServer RECEIVER = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
 
     static {
@@ -74,6 +77,8 @@ class WebhookRouteTest {
         System.setProperty("notify.webhook.url.com.example.invoice.due", base + "/invoices");
         System.setProperty("notify.webhook.url.com.example.internal", "http://10.0.0.1/hooks/internal");
         System.setProperty("notify.webhook.url", base + "/default");
+        System.setProperty("notify.webhook.signing-secrets", NEW_SECRET + " " + OLD_SECRET);
+        System.setProperty("notify.webhook.signing-secrets.com.example.invoice.due", INVOICE_SECRET);
         try {
             Path contacts = Files.createTempFile("webhook-contacts", ".json");
             Files.writeString(contacts, """
@@ -144,7 +149,11 @@ class WebhookRouteTest {
         var request = posts.get(0).getRequest();
         assertThat(request.getMethod().getName()).isEqualTo("POST");
         assertThat(request.getHeader("Content-Type")).startsWith("application/json");
-        assertThat(request.getAllHeaderKeys()).noneMatch(h -> h.toLowerCase().startsWith("kafka") || h.startsWith("notify"));
+        assertThat(request.getAllHeaderKeys()).noneMatch(h -> h.toLowerCase().startsWith("kafka") || h.toLowerCase().startsWith("notify")
+                || h.toLowerCase().startsWith("camel") || h.equalsIgnoreCase("traceparent"));
+        // signed with the type's own secret, not the default ones: a receiver verifies it with Standard Webhooks' library
+        assertThat(verifies(INVOICE_SECRET, request)).isTrue();
+        assertThat(verifies(NEW_SECRET, request)).isFalse();
         JsonNode body = JSON.readTree(request.getBodyAsString());
         assertThat(body.fieldNames()).toIterable().containsExactly("text");
         assertThat(body.path("text").asText()).startsWith("Rechnung über 12.00\" , \"channel\": \"#general EUR ist fällig")
@@ -170,6 +179,7 @@ class WebhookRouteTest {
         assertThat(posts("/hooks/contact")).hasSize(1);
         assertThat(posts("/hooks/invoices")).isEmpty();
         assertThat(posts("/hooks/contact").get(0).getRequest().getBodyAsString()).contains("Ops Team");
+        assertThat(verifies(NEW_SECRET, posts("/hooks/contact").get(0).getRequest())).as("a contact's URL: the default secrets").isTrue();
     }
 
     @Test
@@ -184,6 +194,12 @@ class WebhookRouteTest {
 
         assertThat(terminalStatus(id).path("status").asText()).isEqualTo("delivered");
         assertThat(posts("/hooks/default")).hasSize(3);
+        // every attempt signed afresh, with both secrets of the rotation, under one webhook-id
+        assertThat(posts("/hooks/default")).allSatisfy(post -> {
+            assertThat(verifies(NEW_SECRET, post.getRequest())).isTrue();
+            assertThat(verifies(OLD_SECRET, post.getRequest())).isTrue();
+        });
+        assertThat(posts("/hooks/default").stream().map(p -> p.getRequest().getHeader("webhook-id")).distinct()).hasSize(1);
         List<ConsumerRecord<String, byte[]>> failed = TestKafka.read(STATUS, r -> isStatusFor(r, id)
                 && "failed".equals(statusData(r).path("status").asText()), 2, WAIT, Duration.ZERO);
         assertThat(failed).extracting(r -> statusData(r).path("reason").asText()).containsOnly("webhook-unavailable");
@@ -221,6 +237,23 @@ class WebhookRouteTest {
         assertThat(times.get(10) - times.get(0)).isGreaterThanOrEqualTo(1000);
     }
 
+    /** As a receiver checks it: Standard Webhooks' reference verifier over the body and headers received. */
+    private static boolean verifies(String secret, com.github.tomakehurst.wiremock.verification.LoggedRequest request) {
+        java.util.Map<String, List<String>> headers = new java.util.HashMap<>();
+        for (String name : List.of("webhook-id", "webhook-timestamp", "webhook-signature")) {
+            if (request.containsHeader(name)) {
+                headers.put(name, List.of(request.getHeader(name)));
+            }
+        }
+        try {
+            new com.standardwebhooks.Webhook(secret).verify(new String(request.getBody(), java.nio.charset.StandardCharsets.UTF_8),
+                    java.net.http.HttpHeaders.of(headers, (a, b) -> true));
+            return true;
+        } catch (com.standardwebhooks.exceptions.WebhookVerificationException e) {
+            return false;
+        }
+    }
+
     private static String reasonOf(String id) {
         JsonNode status = terminalStatus(id);
         assertThat(status.path("status").asText()).isEqualTo("dead-lettered");
@@ -233,6 +266,8 @@ class WebhookRouteTest {
         System.clearProperty("notify.webhook.url.com.example.invoice.due");
         System.clearProperty("notify.webhook.url.com.example.internal");
         System.clearProperty("notify.webhook.url");
+        System.clearProperty("notify.webhook.signing-secrets");
+        System.clearProperty("notify.webhook.signing-secrets.com.example.invoice.due");
         System.clearProperty("notify.contacts.file");
         System.clearProperty("notify.email.templates-dir");
     }
