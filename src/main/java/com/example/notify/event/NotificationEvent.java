@@ -26,6 +26,8 @@ public final class NotificationEvent {
     private final String priority;
     private final JsonNode data;
     private final Contact contact;
+    /** When to deliver (the {@code deliverat} extension attribute), or null: as soon as possible. */
+    private OffsetDateTime deliverAt;
 
     NotificationEvent(String id, String source, String type, String subject, OffsetDateTime time,
                       Recipient recipient, List<String> channels, String template, String locale,
@@ -61,8 +63,10 @@ public final class NotificationEvent {
         Recipient enriched = new Recipient(recipient.getContactId(),
                 found.getEmail() != null ? found.getEmail() : recipient.getEmail(),
                 found.getName() != null ? found.getName() : recipient.getName());
-        return new NotificationEvent(id, source, type, subject, time, enriched, channels, template,
+        NotificationEvent withContact = new NotificationEvent(id, source, type, subject, time, enriched, channels, template,
                 locale != null ? locale : found.getLocale(), params, priority, data, found);
+        withContact.deliverAt = deliverAt;
+        return withContact;
     }
 
     /** The contact from the directory, or null when the event was not enriched (inline address). */
@@ -109,6 +113,16 @@ public final class NotificationEvent {
 
     public Map<String, Object> getParams() {
         return params;
+    }
+
+    /** The {@code deliverat} extension attribute: deliver at that time, not before; null = now. */
+    public OffsetDateTime getDeliverAt() {
+        return deliverAt;
+    }
+
+    NotificationEvent deliverAt(OffsetDateTime at) {
+        this.deliverAt = at;
+        return this;
     }
 
     public String getPriority() {

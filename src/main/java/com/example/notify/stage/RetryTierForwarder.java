@@ -196,9 +196,22 @@ public class RetryTierForwarder {
 
     private ProducerRecord<byte[], byte[]> forwarded(ConsumerRecord<byte[], byte[]> record) {
         String target = header(record, RetryTiers.TARGET);
+        long holdUntil = RetryTiers.longHeader(header(record, RetryTiers.HOLD_UNTIL), 0);
+        if (target != null && holdUntil > System.currentTimeMillis() + RetryTiers.DUE_SLACK_MS) {
+            // a long hold (scheduled send) not over yet: on to the next tier, not to the channel
+            RetryTiers.Hop hop = tiers.hop(holdUntil);
+            ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(hop.topic(), record.key(), record.value());
+            for (Header h : record.headers()) {
+                if (!RetryTiers.DUE.equals(h.key())) {
+                    again.headers().add(h);
+                }
+            }
+            again.headers().add(RetryTiers.DUE, String.valueOf(hop.due()).getBytes(StandardCharsets.UTF_8));
+            return again;
+        }
         ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(target != null ? target : deadLetterTopic, record.key(), record.value());
         for (Header h : record.headers()) {
-            if (!RetryTiers.DUE.equals(h.key())) {
+            if (!RetryTiers.DUE.equals(h.key()) && !RetryTiers.HOLD_UNTIL.equals(h.key())) {
                 out.headers().add(h);
             }
         }

@@ -1,5 +1,6 @@
 package com.example.notify.stage;
 
+import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,13 @@ public class RetryTiers {
     public static final String FIRST_FAILURE = "notify-retry-first-failure";
     public static final String DUE = "notify-retry-due";
     public static final String TARGET = "notify-retry-target";
+    /**
+     * A wait longer than the last tier's delay (a scheduled send): the final due time. The record hops from tier
+     * to tier (the forwarder puts it back on a tier, not on its target) until it is due.
+     */
+    public static final String HOLD_UNTIL = "notify-retry-hold-until";
+    /** A record due within this of its final time goes to its target (the forwarder polls at least this often). */
+    static final long DUE_SLACK_MS = 500;
     /** Exchange property: the tier topic chosen for this delivery. */
     public static final String TOPIC = "notifyRetryTopic";
 
@@ -110,14 +118,52 @@ public class RetryTiers {
      * hold never waits longer than the records ahead of it on that tier (each due within the tier's delay).
      */
     public void hold(Exchange exchange, long holdMs, String target) {
+        holdUntil(exchange, clock.getAsLong() + holdMs, target);
+    }
+
+    /** True when the event's {@code deliverat} (a scheduled send) lies ahead: its delivery is to wait for it. */
+    public boolean isScheduled(NotificationEvent event) {
+        return event.getDeliverAt() != null && event.getDeliverAt().toInstant().toEpochMilli() > clock.getAsLong() + DUE_SLACK_MS;
+    }
+
+    /**
+     * Holds a delivery until the event's {@code deliverat} (a scheduled send), or longer when a politeness hold of
+     * {@code holdMs} ends later: as {@link #hold}, with the headers and property {@link #TOPIC} set.
+     */
+    public void holdUntilDue(Exchange exchange, NotificationEvent event, Long holdMs, String target) {
+        long politeUntil = clock.getAsLong() + (holdMs == null ? 0 : Math.max(0, holdMs));
+        holdUntil(exchange, Math.max(event.getDeliverAt().toInstant().toEpochMilli(), politeUntil), target);
+    }
+
+    private void holdUntil(Exchange exchange, long untilMs, String target) {
+        Hop hop = hop(untilMs);
+        var message = exchange.getMessage();
+        message.setHeader(DUE, String.valueOf(hop.due()));
+        message.setHeader(TARGET, target);
+        if (hop.due() < untilMs) {
+            message.setHeader(HOLD_UNTIL, String.valueOf(untilMs));
+        }
+        exchange.setProperty(TOPIC, hop.topic());
+    }
+
+    /** Where a record waiting until {@code untilMs} waits next: a tier topic and when it is due there. */
+    public record Hop(String topic, long due) {
+    }
+
+    /**
+     * The next wait of a record held until {@code untilMs}: the first tier whose delay covers the rest of the
+     * wait, due at the end of it; past the last tier's delay, the last tier for its delay (the record comes back
+     * and hops again). A tier's records stay due in about the order they were written: none waits there longer
+     * than the tier's delay, so a hold never keeps the retries behind it waiting.
+     */
+    public Hop hop(long untilMs) {
+        long now = clock.getAsLong();
+        long rest = Math.max(0, untilMs - now);
         int tier = 0;
-        while (tier < delaysMs.size() - 1 && delaysMs.get(tier) < holdMs) {
+        while (tier < delaysMs.size() - 1 && delaysMs.get(tier) < rest) {
             tier++;
         }
-        var message = exchange.getMessage();
-        message.setHeader(DUE, String.valueOf(clock.getAsLong() + holdMs));
-        message.setHeader(TARGET, target);
-        exchange.setProperty(TOPIC, topicPrefix + labels.get(tier));
+        return new Hop(topicPrefix + labels.get(tier), now + Math.min(rest, delaysMs.get(tier)));
     }
 
     private static long jittered(long delayMs) {

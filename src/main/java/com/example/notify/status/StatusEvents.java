@@ -66,6 +66,9 @@ public class StatusEvents {
             data.put("attempt", attempt);
         }
         putIfSet(data, "reason", exchange.getProperty("notifyStatusReason", String.class));
+        if ("scheduled".equals(status) && event != null && event.getDeliverAt() != null) {
+            data.put("deliverAt", event.getDeliverAt().toString());
+        }
         putIfSet(data, "provider", exchange.getProperty("notifyProvider", String.class));
         putIfSet(data, "messageId", exchange.getProperty("notifyMessageId", String.class));
         putIfSet(data, "providerMessageId", exchange.getProperty("notifyProviderMessageId", String.class));

@@ -107,6 +107,33 @@ class EventValidatorTest {
     }
 
     @Test
+    void deliveratSchedulesTheEventWithinTheMaximumAheadInEitherMode() {
+        String at = java.time.OffsetDateTime.now(java.time.ZoneOffset.ofHours(-5)).plusDays(2).withNano(0).toString();
+        NotificationEvent scheduled = validate(VALID.replace("\"time\"", "\"deliverat\":\"" + at + "\",\"time\""));
+        assertThat(scheduled.getDeliverAt()).isEqualTo(java.time.OffsetDateTime.parse(at));
+        assertThat(validate(VALID).getDeliverAt()).as("none: at once").isNull();
+        // kept when the contact is joined in
+        assertThat(scheduled.withContact(new com.example.notify.contacts.Contact("c-42", "jane@example.com", "Jane", "de", java.util.Set.of(), java.util.Set.of(), Map.of()))
+                .getDeliverAt()).isEqualTo(scheduled.getDeliverAt());
+
+        Map<String, Object> headers = new java.util.HashMap<>();
+        headers.put("ce_specversion", "1.0".getBytes());
+        headers.put("ce_id", "b-1".getBytes());
+        headers.put("ce_source", "/accounts".getBytes());
+        headers.put("ce_type", "com.example.account.created");
+        headers.put("ce_deliverat", at.getBytes());
+        NotificationEvent binary = validator.validate("""
+                {"recipient":{"contactId":"c-1"},"channels":["email"],"template":"welcome"}""".getBytes(StandardCharsets.UTF_8), headers);
+        assertThat(binary.getDeliverAt()).isEqualTo(java.time.OffsetDateTime.parse(at));
+
+        assertThat(rejected(VALID.replace("\"time\"", "\"deliverat\":\"tomorrow 9am\",\"time\"")).problems())
+                .anyMatch(p -> p.startsWith("$.deliverat"));
+        String tooFar = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusDays(31).toString();
+        assertThat(rejected(VALID.replace("\"time\"", "\"deliverat\":\"" + tooFar + "\",\"time\"")).problems())
+                .containsExactly("$.deliverat: more than PT720H ahead (notify.schedule.max-ahead)");
+    }
+
+    @Test
     void everyFieldAtFaultIsNamed() {
         InvalidEventException e = rejected("""
                 {"specversion":"0.3","id":"","source":"/billing","type":"t","time":"yesterday",

@@ -58,6 +58,8 @@ class StagedDeliveryTest {
     /** Until when (epoch ms) the server answers 451 to flaky* recipients; hopeless* always get 451. */
     static volatile long flakyUntil;
     static final java.util.Map<String, Integer> attemptsFor = new java.util.concurrent.ConcurrentHashMap<>();
+    /** When (epoch ms) the server took each recipient's message. */
+    static final java.util.Map<String, Long> arrivedAt = new java.util.concurrent.ConcurrentHashMap<>();
 
     static {
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
@@ -73,6 +75,7 @@ class StagedDeliveryTest {
             int now = inFlight.incrementAndGet();
             maxInFlight.accumulateAndGet(now, Math::max);
             arrivals.add(to);
+            arrivedAt.putIfAbsent(to, System.currentTimeMillis());
             try {
                 Thread.sleep(150);
             } catch (InterruptedException e) {
@@ -175,6 +178,41 @@ class StagedDeliveryTest {
                 .hasSizeGreaterThanOrEqualTo(2);
         assertThat(TestKafka.read(EVENTS + ".deliver.email", lowRecord, 0, Duration.ofSeconds(2), Duration.ZERO))
                 .as("never in the normal lane").isEmpty();
+    }
+
+    @Test
+    void aScheduledSendIsAcceptedAtOnceWaitsOnTheTiersAndGoesOutAtItsTime() {
+        String run = TestKafka.uniqueName("s");
+        String later = "later-" + run + "@example.com";
+        String past = "past-" + run + "@example.com";
+        // past the last tier's delay (2 s here): it hops from tier to tier
+        long at = System.currentTimeMillis() + 7_000;
+        java.time.OffsetDateTime deliverAt = java.time.Instant.ofEpochMilli(at).atOffset(java.time.ZoneOffset.ofHours(1));
+        TestKafka.publish(EVENTS, later, withDeliverAt(event(run + "-later", later), deliverAt.toString()));
+        TestKafka.publish(EVENTS, past, withDeliverAt(event(run + "-past", past), deliverAt.minusHours(2).toString()));
+
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> scheduled = TestKafka.read("staged.status",
+                r -> EventSamples.isStatusFor(r, run + "-later") && "scheduled".equals(EventSamples.statusData(r).path("status").asText()),
+                1, Duration.ofSeconds(30), Duration.ZERO);
+        assertThat(scheduled).as("accepted at once as scheduled").hasSize(1);
+        assertThat(java.time.OffsetDateTime.parse(EventSamples.statusData(scheduled.get(0)).path("deliverAt").asText()).toInstant())
+                .isEqualTo(deliverAt.toInstant());
+        assertThat(arrivedAt).as("not before its time").doesNotContainKey(later);
+
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> arrivedAt.containsKey(later));
+        assertThat(arrivedAt.get(later)).as("not before deliverat").isGreaterThanOrEqualTo(at)
+                .as("and soon after it (a bound for a loaded machine)").isLessThan(at + 15_000);
+        assertThat(arrivedAt).as("one already due goes at once").containsKey(past);
+        assertThat(TestKafka.read("staged.status", r -> EventSamples.isStatusFor(r, run + "-past")
+                && "scheduled".equals(EventSamples.statusData(r).path("status").asText()), 1, Duration.ofSeconds(2), Duration.ZERO))
+                .isEmpty();
+        assertThat(TestKafka.read("staged.status", r -> EventSamples.isStatusFor(r, run + "-later")
+                && "delivered".equals(EventSamples.statusData(r).path("status").asText()), 1, Duration.ofSeconds(30), Duration.ZERO))
+                .hasSize(1);
+    }
+
+    private static String withDeliverAt(String event, String deliverAt) {
+        return event.replace("\"specversion\":\"1.0\",", "\"specversion\":\"1.0\",\"deliverat\":\"" + deliverAt + "\",");
     }
 
     private static String subject(byte[] message) {

@@ -89,6 +89,42 @@ class RetryTiersTest {
         Exchange beyond = new DefaultExchange(new DefaultCamelContext());
         tiers.hold(beyond, 3_600_000, "n.deliver.email");
         assertThat(beyond.getProperty(RetryTiers.TOPIC)).as("longer than every tier: the last").isEqualTo("n.retry.10m");
-        assertThat(beyond.getMessage().getHeader(RetryTiers.DUE)).isEqualTo(String.valueOf(now + 3_600_000));
+        // never longer than the tier's delay there (the retries behind it would wait for it): it hops
+        assertThat(beyond.getMessage().getHeader(RetryTiers.DUE)).isEqualTo(String.valueOf(now + 600_000));
+        assertThat(beyond.getMessage().getHeader(RetryTiers.HOLD_UNTIL)).isEqualTo(String.valueOf(now + 3_600_000));
+        assertThat(short_.getMessage().getHeader(RetryTiers.HOLD_UNTIL)).as("within a tier: no hops").isNull();
+    }
+
+    @Test
+    void aScheduledSendHopsOnTheLastTierThenTakesTheTierThatEndsItsWaitExactly() {
+        java.time.OffsetDateTime at = java.time.Instant.ofEpochMilli(now + 25 * 60_000 + 45_000).atOffset(java.time.ZoneOffset.ofHours(2));
+        assertThat(tiers.isScheduled(event(at))).isTrue();
+        assertThat(tiers.isScheduled(event(java.time.Instant.ofEpochMilli(now + 100).atOffset(java.time.ZoneOffset.UTC)))).as("due now").isFalse();
+        assertThat(tiers.isScheduled(event(null))).isFalse();
+
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        tiers.holdUntilDue(exchange, event(at), null, "n.deliver.email");
+        long until = at.toInstant().toEpochMilli();
+        assertThat(exchange.getProperty(RetryTiers.TOPIC)).isEqualTo("n.retry.10m");
+        assertThat(exchange.getMessage().getHeader(RetryTiers.HOLD_UNTIL)).isEqualTo(String.valueOf(until));
+        assertThat(exchange.getMessage().getHeader(RetryTiers.TARGET)).isEqualTo("n.deliver.email");
+        // the forwarder's hops: 10 min, 10 min, then 5 min 45 s on the tier that covers it, due exactly then
+        now += 600_000;
+        assertThat(tiers.hop(until)).isEqualTo(new RetryTiers.Hop("n.retry.10m", now + 600_000));
+        now += 600_000;
+        assertThat(tiers.hop(until)).isEqualTo(new RetryTiers.Hop("n.retry.10m", until));
+        now = until - 20_000;
+        assertThat(tiers.hop(until)).isEqualTo(new RetryTiers.Hop("n.retry.30s", until));
+
+        Exchange politeLater = new DefaultExchange(new DefaultCamelContext());
+        tiers.holdUntilDue(politeLater, event(java.time.Instant.ofEpochMilli(now + 5_000).atOffset(java.time.ZoneOffset.UTC)), 60_000L, "t");
+        assertThat(politeLater.getMessage().getHeader(RetryTiers.DUE)).as("the later of the two").isEqualTo(String.valueOf(now + 60_000));
+    }
+
+    private static com.example.notify.event.NotificationEvent event(java.time.OffsetDateTime deliverAt) {
+        String json = "{\"specversion\":\"1.0\",\"id\":\"e-1\",\"source\":\"/s\",\"type\":\"t\","
+                + (deliverAt == null ? "" : "\"deliverat\":\"" + deliverAt + "\",")
+                + "\"data\":{\"recipient\":{\"contactId\":\"c-1\"},\"channels\":[\"email\"],\"template\":\"t\"}}";
+        return new com.example.notify.event.EventValidator().validate(json.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.util.Map.of());
     }
 }
