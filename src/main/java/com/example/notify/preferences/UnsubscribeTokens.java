@@ -76,7 +76,7 @@ public final class UnsubscribeTokens {
         }
     }
 
-    /** As configured: {@code notify.unsubscribe.keys} and {@code notify.unsubscribe.max-age-days}, the system clock. */
+    /** As configured: {@code notify.unsubscribe.secret} and {@code notify.unsubscribe.max-age-days}, the system clock. */
     public UnsubscribeTokens(String keySpec, long maxAgeDays) {
         this(keySpec, Duration.ofDays(maxAgeDays), Clock.systemUTC());
     }
