@@ -133,8 +133,17 @@ public class EmailComposer extends CamelContextBean {
 
     /** The type's category ({@code notify.email.type.<type>.category}) or the type: the list it is mailed as. */
     private String listOf(NotificationEvent event) {
-        return typeSetting(event, "category").orElse(event.getType());
+        String list = typeSetting(event, "category").orElse(event.getType());
+        // types are held to this by the event schema; a category is configuration, checked here: it goes into a
+        // header (List-Id) and into the signed token
+        if (!LIST_NAME.matcher(list).matches()) {
+            throw new PermanentFailureException("unsubscribe-not-configured",
+                    "category of type " + event.getType() + " must be 1-128 of [A-Za-z0-9._-]");
+        }
+        return list;
     }
+
+    private static final java.util.regex.Pattern LIST_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     private void addListHeaders(MimeMessage message, NotificationEvent event, String link) throws MessagingException {
         String value = "<" + link + ">";

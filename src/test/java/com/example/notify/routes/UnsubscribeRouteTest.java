@@ -58,6 +58,10 @@ import org.junit.jupiter.api.TestInstance;
             "notify.email.unsubscribe-base-url=https://mail.example.com/unsubscribe",
             "notify.email.type.com.example.newsletter.bulk=true",
             "notify.email.type.com.example.offers.bulk=true",
+            "notify.email.type.com.example.digest.daily.bulk=true",
+            "notify.email.type.com.example.digest.daily.category=digest",
+            "notify.email.type.com.example.digest.weekly.bulk=true",
+            "notify.email.type.com.example.digest.weekly.category=digest",
             "notify.unsubscribe.secret=" + UnsubscribeRouteTest.KEYS,
             "notify.unsubscribe.per-second=20"
         })
@@ -151,7 +155,8 @@ class UnsubscribeRouteTest {
         assertThat(done.body()).doesNotContain(token);
         Awaitility.await().atMost(WAIT).until(() -> suppressions().unsubscribedFrom(alice, "com.example.newsletter"));
         assertThat(post(token, "List-Unsubscribe=One-Click").statusCode()).as("idempotent").isEqualTo(200);
-        List<ConsumerRecord<String, byte[]>> records = TestKafka.read(SUPPRESSIONS, r -> true, 2, WAIT, SETTLE);
+        List<ConsumerRecord<String, byte[]>> records = TestKafka.read(SUPPRESSIONS,
+                r -> r.key().startsWith(RecipientKeys.addressHash(alice)), 2, WAIT, SETTLE);
         assertThat(records).allSatisfy(r -> {
             assertThat(r.key()).isEqualTo(RecipientKeys.addressHash(alice) + ":com.example.newsletter");
             assertThat(new String(r.value())).contains("\"reason\":\"unsubscribe\"").doesNotContain("alice");
@@ -182,6 +187,20 @@ class UnsubscribeRouteTest {
         assertThat(suppressions().size()).isEqualTo(before);
         assertThat(suppressions().unsubscribedFrom(bob, "com.example.newsletter")).isFalse();
         assertThat(outcome(publish(bob, "com.example.newsletter"))).isEqualTo("delivered");
+    }
+
+    @Test
+    void typesSharingACategoryAreOneListForListIdAndUnsubscribe() throws Exception {
+        String dave = "dave.unsub@example.com";
+        String weekly = publish(dave, "com.example.digest.weekly");
+        assertThat(outcome(weekly)).isEqualTo("delivered");
+        String messageId = statusData(statuses(weekly).get(0)).path("providerMessageId").asText();
+        Awaitility.await().atMost(WAIT).until(() -> TestSmtp.received(messageId).size() == 1);
+        assertThat(TestSmtp.received(messageId).get(0).getHeader("List-Id")).containsExactly("<digest.example.com>");
+
+        assertThat(post(deliveredToken(weekly), "List-Unsubscribe=One-Click").statusCode()).isEqualTo(200);
+        Awaitility.await().atMost(WAIT).until(() -> suppressions().unsubscribedFrom(dave, "digest"));
+        assertThat(outcome(publish(dave, "com.example.digest.daily"))).isEqualTo("skipped/suppressed-unsubscribe");
     }
 
     @Test
