@@ -2,6 +2,7 @@ package com.example.notify.email;
 
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
+import com.example.notify.preferences.UnsubscribeTokens;
 import com.example.notify.support.CamelContextBean;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
@@ -12,7 +13,6 @@ import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.util.StreamProvider;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,8 +52,10 @@ public class EmailComposer extends CamelContextBean {
     private String from;
     private String replyTo;
     private String messageIdDomain;
-    private String unsubscribeUrl;
+    private String unsubscribeBaseUrl;
     private String unsubscribeMailto;
+    private String listIdDomain;
+    private UnsubscribeTokens unsubscribeTokens;
     private String defaultProvider = "smtp";
     private boolean allowUtf8Addresses;
 
@@ -63,7 +65,14 @@ public class EmailComposer extends CamelContextBean {
         NotificationEvent.Recipient recipient = event.getRecipient();
         InternetAddress to = AddressValidator.parse(recipient.getEmail(), recipient.getName(), allowUtf8Addresses);
 
-        RenderedEmail rendered = renderer.render(event.getTemplate(), event.getLocale(), TemplateRenderer.modelOf(event));
+        boolean bulk = Boolean.parseBoolean(typeSetting(event, "bulk").orElse("false"));
+        // the link is made before rendering: templates show it in the footer (${unsubscribeUrl})
+        String unsubscribeLink = bulk ? unsubscribeLink(event) : null;
+        Map<String, Object> model = TemplateRenderer.modelOf(event);
+        if (unsubscribeLink != null) {
+            model.put("unsubscribeUrl", unsubscribeLink); // a fresh map per event
+        }
+        RenderedEmail rendered = renderer.render(event.getTemplate(), event.getLocale(), model);
         String messageId = messageId(event, channel);
         MimeMessage message = new FixedIdMimeMessage(SESSION, messageId);
         message.setFrom(configuredAddress(typeSetting(event, "from").orElse(from), "from"));
@@ -75,8 +84,8 @@ public class EmailComposer extends CamelContextBean {
         message.setSubject(rendered.subject(), StandardCharsets.UTF_8.name());
         // RFC 5322 date; MimeMessage.setSentDate formats through a shared, synchronized SimpleDateFormat
         message.setHeader("Date", DATE.format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)));
-        if (Boolean.parseBoolean(typeSetting(event, "bulk").orElse("false"))) {
-            addUnsubscribeHeaders(message, event);
+        if (bulk) {
+            addListHeaders(message, event, unsubscribeLink);
         }
         if (rendered.html() == null) {
             message.setText(rendered.text(), StandardCharsets.UTF_8.name());
@@ -108,20 +117,44 @@ public class EmailComposer extends CamelContextBean {
         return "<" + digest.substring(0, 32) + "." + channel + "@" + domain + ">";
     }
 
-    private void addUnsubscribeHeaders(MimeMessage message, NotificationEvent event) throws MessagingException {
-        if (blankToNull(unsubscribeUrl) == null) {
-            throw new PermanentFailureException("unsubscribe-not-configured",
-                    "type " + event.getType() + " is bulk but notify.email.unsubscribe-url is not set");
+    /**
+     * The one-click unsubscribe URL: the base URL and a signed token naming the address (by hash) and the list.
+     * A bulk type without base URL or keys cannot honour RFC 8058: a permanent failure, not a mail without it.
+     */
+    private String unsubscribeLink(NotificationEvent event) {
+        if (blankToNull(unsubscribeBaseUrl) == null || unsubscribeTokens == null || !unsubscribeTokens.configured()) {
+            throw new PermanentFailureException("unsubscribe-not-configured", "type " + event.getType()
+                    + " is bulk but notify.email.unsubscribe-base-url or notify.unsubscribe.secret is not set");
         }
-        String contact = event.getRecipient().getContactId() != null ? event.getRecipient().getContactId()
-                : com.example.notify.preferences.RecipientKeys.addressHash(event.getRecipient().getEmail());
-        String url = unsubscribeUrl.replace("{contact}", URLEncoder.encode(contact, StandardCharsets.UTF_8));
-        String value = "<" + url + ">";
+        String token = unsubscribeTokens.issue(
+                com.example.notify.preferences.RecipientKeys.addressHash(event.getRecipient().getEmail()), listOf(event));
+        return unsubscribeBaseUrl.endsWith("/") ? unsubscribeBaseUrl + token : unsubscribeBaseUrl + "/" + token;
+    }
+
+    /** The type's category ({@code notify.email.type.<type>.category}) or the type: the list it is mailed as. */
+    private String listOf(NotificationEvent event) {
+        String list = typeSetting(event, "category").orElse(event.getType());
+        // types are held to this by the event schema; a category is configuration, checked here: it goes into a
+        // header (List-Id) and into the signed token
+        if (!LIST_NAME.matcher(list).matches()) {
+            throw new PermanentFailureException("unsubscribe-not-configured",
+                    "category of type " + event.getType() + " must be 1-128 of [A-Za-z0-9._-]");
+        }
+        return list;
+    }
+
+    private static final java.util.regex.Pattern LIST_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private void addListHeaders(MimeMessage message, NotificationEvent event, String link) throws MessagingException {
+        String value = "<" + link + ">";
         if (blankToNull(unsubscribeMailto) != null) {
             value += ", <mailto:" + unsubscribeMailto + ">";
         }
         message.setHeader("List-Unsubscribe", value);
         message.setHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        // RFC 2919: <label.domain>; a type or category is [A-Za-z0-9._-], already a valid dot-atom
+        String domain = blankToNull(listIdDomain) != null ? listIdDomain : domainOf(from);
+        message.setHeader("List-Id", "<" + listOf(event) + "." + domain + ">");
     }
 
     private Optional<String> typeSetting(NotificationEvent event, String key) {
@@ -168,8 +201,18 @@ public class EmailComposer extends CamelContextBean {
         this.messageIdDomain = messageIdDomain;
     }
 
-    public void setUnsubscribeUrl(String unsubscribeUrl) {
-        this.unsubscribeUrl = unsubscribeUrl;
+    /** Where one-click unsubscribes are received ({@code notify.email.unsubscribe-base-url}); the token is appended. */
+    public void setUnsubscribeBaseUrl(String unsubscribeBaseUrl) {
+        this.unsubscribeBaseUrl = unsubscribeBaseUrl;
+    }
+
+    public void setUnsubscribeTokens(UnsubscribeTokens unsubscribeTokens) {
+        this.unsubscribeTokens = unsubscribeTokens;
+    }
+
+    /** Domain of the List-Id header ({@code notify.email.list-id-domain}); empty: the From address's domain. */
+    public void setListIdDomain(String listIdDomain) {
+        this.listIdDomain = listIdDomain;
     }
 
     public void setDefaultProvider(String defaultProvider) {

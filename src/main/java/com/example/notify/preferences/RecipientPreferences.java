@@ -72,7 +72,24 @@ public class RecipientPreferences extends CamelContextBean {
      */
     public String suppressionReason(NotificationEvent event) {
         String suppressed = suppressions.reasonFor(event.getRecipient().getEmail());
-        return suppressed == null ? null : "suppressed-" + suppressed;
+        if (suppressed != null) {
+            return "suppressed-" + suppressed;
+        }
+        // a one-click unsubscribe stops its list only; transactional types are never a list (nor unsubscribable)
+        if (!isTransactional(event.getType()) && suppressions.unsubscribedFrom(event.getRecipient().getEmail(), listOf(event.getType()))) {
+            return "suppressed-unsubscribe";
+        }
+        return null;
+    }
+
+    /**
+     * The list a type's mail belongs to for one-click unsubscribe: its category
+     * ({@code notify.email.type.<type>.category}) when it has one, else the type itself. The composer signs the
+     * same name into the unsubscribe token.
+     */
+    public String listOf(String type) {
+        String category = getCamelContext() == null ? null : property("notify.email.type." + type + ".category").orElse(null);
+        return category == null ? type : category;
     }
 
     /** Counts this notification against the recipient's limit; a held one gets {@value #HOLD_MS} set. */

@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * SHA-256 hex (lower-cased address); value {@code {"reason": "bounce|complaint|unsubscribe|erased|…"}} (erased:
  * {@code bin/erase-recipient}, which writes the hash only); an empty
  * value (tombstone) lifts the suppression. An unreadable value still suppresses: when in doubt, do not send.
+ *
+ * <p>A one-click unsubscribe is scoped to one list (a bulk type, or its category): its record key is
+ * {@code <address hash>:<list>} (see {@link #listKey}), and it stops only that list; other lists and
+ * transactional mail still go out. Its tombstone re-subscribes.
  */
 public class SuppressionList {
 
@@ -31,6 +35,27 @@ public class SuppressionList {
      * different partitions and may be applied in either order).
      */
     private final Map<String, String> reasonByKey = new ConcurrentHashMap<>();
+    /** List-scoped unsubscribes by record key ({@code <address hash>:<list>}, lower-cased). */
+    private final Set<String> listUnsubscribes = ConcurrentHashMap.newKeySet();
+
+    /** The record key of a list-scoped unsubscribe: {@code <address hash>:<list>}. */
+    public static String listKey(String addressHash, String list) {
+        return addressHash.toLowerCase(Locale.ROOT) + ":" + list.strip().toLowerCase(Locale.ROOT);
+    }
+
+    /** True for a key of the form {@code <64 hex>:<list>}: no address in clear has that shape (the colon). */
+    static boolean isListKey(String normalizedKey) {
+        if (normalizedKey.length() < 66 || normalizedKey.charAt(64) != ':') {
+            return false;
+        }
+        for (int i = 0; i < 64; i++) {
+            char c = normalizedKey.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** Applies one record of the suppressions topic. */
     public void apply(Exchange exchange) {
@@ -41,7 +66,13 @@ public class SuppressionList {
         }
         String normalized = key.strip().toLowerCase(Locale.ROOT);
         String value = exchange.getMessage().getBody(String.class);
-        if (value == null || value.isBlank()) {
+        if (isListKey(normalized)) {
+            if (value == null || value.isBlank()) {
+                listUnsubscribes.remove(normalized);
+            } else {
+                listUnsubscribes.add(normalized);
+            }
+        } else if (value == null || value.isBlank()) {
             reasonByKey.remove(normalized);
         } else {
             reasonByKey.put(normalized, reasonOf(value));
@@ -75,9 +106,17 @@ public class SuppressionList {
         return STRENGTH.indexOf(byHash) <= STRENGTH.indexOf(byAddress) ? byHash : byAddress;
     }
 
+    /** True when the address unsubscribed from this list (one-click unsubscribe), whatever the global state. */
+    public boolean unsubscribedFrom(String email, String list) {
+        if (email == null || list == null || listUnsubscribes.isEmpty()) {
+            return false;
+        }
+        return listUnsubscribes.contains(listKey(RecipientKeys.addressHash(email), list));
+    }
+
     private static final java.util.List<String> STRENGTH = java.util.List.of("erased", "complaint", "bounce", "unsubscribe", "other");
 
     public int size() {
-        return reasonByKey.size();
+        return reasonByKey.size() + listUnsubscribes.size();
     }
 }

@@ -84,4 +84,17 @@ class SuppressionListTest {
         apply(tombstoneFirst, hash, null);
         assertThat(tombstoneFirst.reasonFor("ann@example.com")).isNull();
     }
+
+    @Test
+    void aListScopedUnsubscribeStopsOnlyThatListAndItsTombstoneLiftsIt() {
+        SuppressionList list = new SuppressionList();
+        String key = SuppressionList.listKey(RecipientKeys.addressHash("Jane@Example.com"), "com.example.Newsletter");
+        apply(list, key, "{\"reason\":\"unsubscribe\",\"list\":\"com.example.Newsletter\"}");
+        assertThat(list.unsubscribedFrom(" jane@example.com", "com.example.newsletter")).isTrue();
+        assertThat(list.unsubscribedFrom("jane@example.com", "com.example.promo")).isFalse();
+        assertThat(list.reasonFor("jane@example.com")).as("not a global suppression").isNull();
+        apply(list, key, null);
+        assertThat(list.unsubscribedFrom("jane@example.com", "com.example.newsletter")).isFalse();
+        assertThat(SuppressionList.isListKey("a:b@example.com")).isFalse();
+    }
 }

@@ -51,11 +51,16 @@ import org.junit.jupiter.api.TestInstance;
             "notify.throttle.smtp.per-second=2000",
             "notify.email.from=Example Billing <billing@example.com>",
             "notify.email.reply-to=support@example.com",
-            "notify.email.unsubscribe-url=https://example.com/unsubscribe/{contact}",
+            "notify.email.unsubscribe-base-url=https://example.com/unsubscribe/",
+            "notify.email.unsubscribe-mailto=unsubscribe@example.com",
+            "notify.email.list-id-domain=lists.example.com",
+            "notify.unsubscribe.secret=" + EmailRouteTest.UNSUBSCRIBE_KEYS,
             "notify.email.type.com.example.newsletter.bulk=true",
             "notify.email.type.com.example.newsletter.from=Example News <news@example.com>"
         })
 class EmailRouteTest {
+
+    static final String UNSUBSCRIBE_KEYS = "t1:ZW1haWwtcm91dGUtdGVzdC11bnN1YnNjcmliZS1rZXk=";
 
     static final String EVENTS = "email.events";
     static final String STATUS = "email.status";
@@ -138,9 +143,19 @@ class EmailRouteTest {
         String id = UUID.randomUUID().toString();
         TestKafka.publish(EVENTS, "c-42", event(id, "com.example.newsletter", "welcome", "en", JANE, ""));
         MimeMessage mail = receivedFor(id);
-        assertThat(mail.getHeader("List-Unsubscribe")).containsExactly("<https://example.com/unsubscribe/"
-                + com.example.notify.preferences.RecipientKeys.addressHash("jane.doe@example.com") + ">");
+        String[] unsubscribe = mail.getHeader("List-Unsubscribe");
+        assertThat(unsubscribe).hasSize(1);
+        java.util.regex.Matcher link = java.util.regex.Pattern.compile("<https://example\\.com/unsubscribe/([A-Za-z0-9_-]+)>, <mailto:unsubscribe@example\\.com>")
+                .matcher(unsubscribe[0]);
+        assertThat(link.matches()).as(unsubscribe[0]).isTrue();
+        assertThat(unsubscribe[0]).as("no guessable identity in the link").doesNotContain("jane")
+                .doesNotContain(com.example.notify.preferences.RecipientKeys.addressHash("jane.doe@example.com"));
+        com.example.notify.preferences.UnsubscribeTokens.Claims claims =
+                new com.example.notify.preferences.UnsubscribeTokens(UNSUBSCRIBE_KEYS, 1).verify(link.group(1));
+        assertThat(claims.addressHash()).isEqualTo(com.example.notify.preferences.RecipientKeys.addressHash("jane.doe@example.com"));
+        assertThat(claims.list()).isEqualTo("com.example.newsletter");
         assertThat(mail.getHeader("List-Unsubscribe-Post")).containsExactly("List-Unsubscribe=One-Click");
+        assertThat(mail.getHeader("List-Id")).containsExactly("<com.example.newsletter.lists.example.com>");
         assertThat(((InternetAddress) mail.getFrom()[0]).getAddress()).isEqualTo("news@example.com");
     }
 
