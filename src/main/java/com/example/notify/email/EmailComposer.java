@@ -56,6 +56,7 @@ public class EmailComposer extends CamelContextBean {
     private String unsubscribeMailto;
     private String listIdDomain;
     private UnsubscribeTokens unsubscribeTokens;
+    private com.example.notify.preferences.RecipientPreferences preferences;
     private String defaultProvider = "smtp";
     private boolean allowUtf8Addresses;
 
@@ -122,6 +123,12 @@ public class EmailComposer extends CamelContextBean {
      * A bulk type without base URL or keys cannot honour RFC 8058: a permanent failure, not a mail without it.
      */
     private String unsubscribeLink(NotificationEvent event) {
+        if (preferences != null && preferences.isTransactional(event.getType())) {
+            // a one-click link that cannot stop anything (transactional mail is never unsubscribable) would
+            // confirm an unsubscribe that does not happen
+            throw new PermanentFailureException("unsubscribe-not-configured", "type " + event.getType()
+                    + " is bulk and transactional (notify.preferences.transactional-types): it cannot be both");
+        }
         if (blankToNull(unsubscribeBaseUrl) == null || unsubscribeTokens == null || !unsubscribeTokens.configured()) {
             throw new PermanentFailureException("unsubscribe-not-configured", "type " + event.getType()
                     + " is bulk but notify.email.unsubscribe-base-url or notify.unsubscribe.secret is not set");
@@ -204,6 +211,11 @@ public class EmailComposer extends CamelContextBean {
     /** Where one-click unsubscribes are received ({@code notify.email.unsubscribe-base-url}); the token is appended. */
     public void setUnsubscribeBaseUrl(String unsubscribeBaseUrl) {
         this.unsubscribeBaseUrl = unsubscribeBaseUrl;
+    }
+
+    /** Which types are transactional: such a type cannot be bulk (its link could unsubscribe no one). */
+    public void setPreferences(com.example.notify.preferences.RecipientPreferences preferences) {
+        this.preferences = preferences;
     }
 
     public void setUnsubscribeTokens(UnsubscribeTokens unsubscribeTokens) {

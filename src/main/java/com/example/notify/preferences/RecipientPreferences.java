@@ -76,7 +76,11 @@ public class RecipientPreferences extends CamelContextBean {
             return "suppressed-" + suppressed;
         }
         // a one-click unsubscribe stops its list only; transactional types are never a list (nor unsubscribable)
-        if (!isTransactional(event.getType()) && suppressions.unsubscribedFrom(event.getRecipient().getEmail(), listOf(event.getType()))) {
+        // both names: an unsubscribe recorded under the type holds after the type was given a category (and the
+        // other way round), so configuring a category re-subscribes no one
+        String email = event.getRecipient().getEmail();
+        if (!isTransactional(event.getType()) && (suppressions.unsubscribedFrom(email, listOf(event.getType()))
+                || suppressions.unsubscribedFrom(email, event.getType()))) {
             return "suppressed-unsubscribe";
         }
         return null;
@@ -112,7 +116,8 @@ public class RecipientPreferences extends CamelContextBean {
         return null;
     }
 
-    boolean isTransactional(String type) {
+    /** True for types in notify.preferences.transactional-types (exact, or a prefix ending in {@code *}). */
+    public boolean isTransactional(String type) {
         for (String pattern : transactionalTypes) {
             if (pattern.endsWith("*") ? type.startsWith(pattern.substring(0, pattern.length() - 1)) : type.equals(pattern)) {
                 return true;

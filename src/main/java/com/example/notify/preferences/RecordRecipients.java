@@ -57,8 +57,12 @@ public final class RecordRecipients {
      */
     public static boolean concerns(Person person, byte[] key, byte[] value, Map<String, byte[]> headers) {
         Set<String> keys = person.keys();
-        if (key != null && keys.contains(lower(new String(key, StandardCharsets.UTF_8)))) {
-            return true;
+        if (key != null) {
+            String k = lower(new String(key, StandardCharsets.UTF_8));
+            // a list-scoped unsubscribe is keyed <address hash>:<list>
+            if (keys.contains(k) || (person.email() != null && k.startsWith(RecipientKeys.addressHash(person.email()) + ":"))) {
+                return true;
+            }
         }
         if (mentions(person, value)) {
             return true;

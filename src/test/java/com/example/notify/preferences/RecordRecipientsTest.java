@@ -32,6 +32,11 @@ class RecordRecipientsTest {
         assertThat(RecordRecipients.concerns(ANN, b("ann@example.com"), null, Map.of())).isTrue();
         assertThat(RecordRecipients.concerns(ANN, b("address:" + RecipientKeys.addressHash("ann@example.com")), null, Map.of())).isTrue();
         assertThat(RecordRecipients.concerns(C1, b("sha256:" + RecipientKeys.sha256Hex("contact:c-1")), null, Map.of())).isTrue();
+        // a list-scoped one-click unsubscribe (its value names only the list): found by its key, so erasure removes it
+        assertThat(RecordRecipients.concerns(ANN, b(RecipientKeys.addressHash("ann@example.com") + ":com.example.newsletter"),
+                b("{\"reason\":\"unsubscribe\",\"list\":\"com.example.newsletter\"}"), Map.of())).isTrue();
+        assertThat(RecordRecipients.concerns(new RecordRecipients.Person("bob@example.com", null),
+                b(RecipientKeys.addressHash("ann@example.com") + ":com.example.newsletter"), null, Map.of())).isFalse();
         // a dead-letter stub: the first bytes of the record, no longer valid JSON
         assertThat(RecordRecipients.concerns(ANN, b("k"), b(event.substring(0, event.length() - 8)), Map.of())).isTrue();
         // a binary-mode event: the value is the data alone

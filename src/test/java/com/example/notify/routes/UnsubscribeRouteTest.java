@@ -62,6 +62,10 @@ import org.junit.jupiter.api.TestInstance;
             "notify.email.type.com.example.digest.daily.category=digest",
             "notify.email.type.com.example.digest.weekly.bulk=true",
             "notify.email.type.com.example.digest.weekly.category=digest",
+            // a transactional type in the same list as a bulk one: the bulk one's unsubscribe must not stop it
+            "notify.email.type.com.example.security.login.category=com.example.newsletter",
+            // bulk and transactional at once: a link that could stop nothing is a configuration error
+            "notify.email.type.com.example.security.alert.bulk=true",
             "notify.unsubscribe.secret=" + UnsubscribeRouteTest.KEYS,
             "notify.unsubscribe.per-second=20"
         })
@@ -148,6 +152,8 @@ class UnsubscribeRouteTest {
         assertThat(page.body()).contains("<form method=\"post\"").contains("name=\"List-Unsubscribe\" value=\"One-Click\"")
                 .doesNotContain(token);
         assertThat(page.headers().firstValue("Referrer-Policy")).hasValue("no-referrer");
+        assertThat(TestKafka.read(SUPPRESSIONS, r -> r.key().startsWith(RecipientKeys.addressHash(alice)), 1,
+                Duration.ofSeconds(3), Duration.ZERO)).as("a GET publishes nothing").isEmpty();
         assertThat(suppressions().unsubscribedFrom(alice, "com.example.newsletter")).as("a GET changes nothing").isFalse();
 
         HttpResponse<String> done = post(token, "List-Unsubscribe=One-Click");
@@ -157,6 +163,9 @@ class UnsubscribeRouteTest {
         assertThat(post(token, "List-Unsubscribe=One-Click").statusCode()).as("idempotent").isEqualTo(200);
         List<ConsumerRecord<String, byte[]>> records = TestKafka.read(SUPPRESSIONS,
                 r -> r.key().startsWith(RecipientKeys.addressHash(alice)), 2, WAIT, SETTLE);
+        assertThat(records).as("one record per POST, the same both times").hasSize(2);
+        assertThat(records.get(1).key()).isEqualTo(records.get(0).key());
+        assertThat(records.get(1).value()).isEqualTo(records.get(0).value());
         assertThat(records).allSatisfy(r -> {
             assertThat(r.key()).isEqualTo(RecipientKeys.addressHash(alice) + ":com.example.newsletter");
             assertThat(new String(r.value())).contains("\"reason\":\"unsubscribe\"").doesNotContain("alice");
@@ -164,7 +173,7 @@ class UnsubscribeRouteTest {
         });
 
         assertThat(outcome(publish(alice, "com.example.newsletter"))).isEqualTo("skipped/suppressed-unsubscribe");
-        assertThat(outcome(publish(alice, "com.example.security.login"))).as("transactional").isEqualTo("delivered");
+        assertThat(outcome(publish(alice, "com.example.security.login"))).as("transactional, in the same list").isEqualTo("delivered");
         assertThat(outcome(publish(alice, "com.example.offers"))).as("another list").isEqualTo("delivered");
     }
 
@@ -173,7 +182,7 @@ class UnsubscribeRouteTest {
         String bob = "bob.unsub@example.com";
         String forged = token("r1:" + Base64.getEncoder().encodeToString("a-forgers-guess-at-the-key-000000".getBytes()),
                 Instant.now(), bob, "com.example.newsletter");
-        String expired = token(KEYS, Instant.now().minus(Duration.ofDays(91)), bob, "com.example.newsletter");
+        String expired = token(KEYS, Instant.now().minus(Duration.ofDays(101)), bob, "com.example.newsletter");
         String valid = token(KEYS, Instant.now(), bob, "com.example.newsletter");
         int before = suppressions().size();
         for (String bad : List.of(forged, expired, "bob.unsub%40example.com", "A".repeat(600))) {
@@ -214,15 +223,32 @@ class UnsubscribeRouteTest {
     }
 
     @Test
-    void requestsBeyondTheRateLimitGet429() throws Exception {
+    void verifiedPostsBeyondTheRateLimitGet429WithRetryAfterWhileForgedOnesCountForNothing() throws Exception {
         Thread.sleep(1_100);
+        List<CompletableFuture<HttpResponse<String>>> garbage = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            garbage.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/unsubscribe/garbage" + i))
+                    .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString("List-Unsubscribe=One-Click"))
+                    .header("Content-Type", "application/x-www-form-urlencoded").build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        assertThat(garbage.stream().map(f -> f.join().statusCode()).toList()).as("forged links are not throttled").containsOnly(400);
         List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
-            burst.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/unsubscribe/garbage" + i))
-                    .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString()));
+            String token = token(KEYS, Instant.now(), "burst" + i + ".unsub@example.com", "com.example.offers");
+            burst.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/unsubscribe/" + token))
+                    .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString("List-Unsubscribe=One-Click"))
+                    .header("Content-Type", "application/x-www-form-urlencoded").build(), HttpResponse.BodyHandlers.ofString()));
         }
-        List<Integer> codes = burst.stream().map(f -> f.join().statusCode()).toList();
-        assertThat(codes).contains(429).contains(400).containsOnly(400, 429);
+        List<HttpResponse<String>> answers = burst.stream().map(CompletableFuture::join).toList();
+        assertThat(answers).extracting(HttpResponse::statusCode).contains(429).contains(200).containsOnly(200, 429);
+        assertThat(answers.stream().filter(a -> a.statusCode() == 429)).allSatisfy(a ->
+                assertThat(a.headers().firstValue("Retry-After")).hasValue("1"));
         Thread.sleep(1_100); // the next test's requests start with a fresh period
+    }
+
+    @Test
+    void aTypeBothBulkAndTransactionalIsDeadLetteredNotSentWithALinkThatStopsNothing() {
+        String id = publish("erin.unsub@example.com", "com.example.security.alert");
+        assertThat(outcome(id)).isEqualTo("dead-lettered/unsubscribe-not-configured");
     }
 }
