@@ -121,18 +121,26 @@ public class RetryTiers {
         holdUntil(exchange, clock.getAsLong() + holdMs, target);
     }
 
-    /** True when the event's {@code deliverat} (a scheduled send) lies ahead: its delivery is to wait for it. */
-    public boolean isScheduled(NotificationEvent event) {
-        return event.getDeliverAt() != null && event.getDeliverAt().toInstant().toEpochMilli() > clock.getAsLong() + DUE_SLACK_MS;
+    /**
+     * True when the delivery is to wait: the event's {@code deliverat} (a scheduled send) lies ahead, or quiet
+     * hours hold it until {@code notBefore} (epoch ms, 0 = they do not).
+     */
+    public boolean isScheduled(NotificationEvent event, long notBefore) {
+        long now = clock.getAsLong();
+        return notBefore > now + DUE_SLACK_MS
+                || (event.getDeliverAt() != null && event.getDeliverAt().toInstant().toEpochMilli() > now + DUE_SLACK_MS);
     }
 
     /**
-     * Holds a delivery until the event's {@code deliverat} (a scheduled send), or longer when a politeness hold of
-     * {@code holdMs} ends later: as {@link #hold}, with the headers and property {@link #TOPIC} set.
+     * Holds a delivery until the latest of the event's {@code deliverat}, {@code notBefore} (quiet hours) and the
+     * end of a politeness hold of {@code holdMs}: as {@link #hold}, with the headers and property {@link #TOPIC} set.
      */
-    public void holdUntilDue(Exchange exchange, NotificationEvent event, Long holdMs, String target) {
-        long politeUntil = clock.getAsLong() + (holdMs == null ? 0 : Math.max(0, holdMs));
-        holdUntil(exchange, Math.max(event.getDeliverAt().toInstant().toEpochMilli(), politeUntil), target);
+    public void holdUntilDue(Exchange exchange, NotificationEvent event, long notBefore, Long holdMs, String target) {
+        long until = Math.max(notBefore, clock.getAsLong() + (holdMs == null ? 0 : Math.max(0, holdMs)));
+        if (event.getDeliverAt() != null) {
+            until = Math.max(until, event.getDeliverAt().toInstant().toEpochMilli());
+        }
+        holdUntil(exchange, until, target);
     }
 
     private void holdUntil(Exchange exchange, long untilMs, String target) {

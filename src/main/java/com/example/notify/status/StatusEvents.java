@@ -69,6 +69,11 @@ public class StatusEvents {
         if ("scheduled".equals(status) && event != null && event.getDeliverAt() != null) {
             data.put("deliverAt", event.getDeliverAt().toString());
         }
+        Long notBefore = exchange.getProperty("notifyNotBefore", Long.class);
+        if ("deferred".equals(status) && notBefore != null && notBefore > 0) {
+            // quiet hours: when the recipient's window ends
+            data.put("notBefore", Instant.ofEpochMilli(notBefore).toString());
+        }
         putIfSet(data, "provider", exchange.getProperty("notifyProvider", String.class));
         putIfSet(data, "messageId", exchange.getProperty("notifyMessageId", String.class));
         putIfSet(data, "providerMessageId", exchange.getProperty("notifyProviderMessageId", String.class));

@@ -211,6 +211,30 @@ class StagedDeliveryTest {
                 .hasSize(1);
     }
 
+    @Test
+    void quietHoursDeferANotificationUntilTheRecipientsWindowEnds() {
+        String run = TestKafka.uniqueName("q");
+        String night = "night-" + run + "@example.com";
+        // a window of the type (UTC: the recipient has no contact) that ends a few seconds from now
+        long end = (System.currentTimeMillis() + 7_000) / 1000 * 1000;
+        java.time.LocalTime endUtc = java.time.Instant.ofEpochMilli(end).atZone(java.time.ZoneOffset.UTC).toLocalTime();
+        System.setProperty("notify.quiet-hours.type.com.example.quiet", endUtc.minusMinutes(5) + "-" + endUtc);
+        try {
+            TestKafka.publish(EVENTS, night, event(run + "-night", night).replace("com.example.staged", "com.example.quiet"));
+            List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> deferred = TestKafka.read("staged.status",
+                    r -> EventSamples.isStatusFor(r, run + "-night") && "deferred".equals(EventSamples.statusData(r).path("status").asText()),
+                    1, Duration.ofSeconds(30), Duration.ZERO);
+            assertThat(deferred).hasSize(1);
+            assertThat(EventSamples.statusData(deferred.get(0)).path("reason").asText()).isEqualTo("quiet-hours");
+            assertThat(java.time.Instant.parse(EventSamples.statusData(deferred.get(0)).path("notBefore").asText()).toEpochMilli())
+                    .isEqualTo(end);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> arrivedAt.containsKey(night));
+            assertThat(arrivedAt.get(night)).as("not inside the window").isGreaterThanOrEqualTo(end);
+        } finally {
+            System.clearProperty("notify.quiet-hours.type.com.example.quiet");
+        }
+    }
+
     private static String withDeliverAt(String event, String deliverAt) {
         return event.replace("\"specversion\":\"1.0\",", "\"specversion\":\"1.0\",\"deliverat\":\"" + deliverAt + "\",");
     }

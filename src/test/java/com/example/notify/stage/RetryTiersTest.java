@@ -98,12 +98,13 @@ class RetryTiersTest {
     @Test
     void aScheduledSendHopsOnTheLastTierThenTakesTheTierThatEndsItsWaitExactly() {
         java.time.OffsetDateTime at = java.time.Instant.ofEpochMilli(now + 25 * 60_000 + 45_000).atOffset(java.time.ZoneOffset.ofHours(2));
-        assertThat(tiers.isScheduled(event(at))).isTrue();
-        assertThat(tiers.isScheduled(event(java.time.Instant.ofEpochMilli(now + 100).atOffset(java.time.ZoneOffset.UTC)))).as("due now").isFalse();
-        assertThat(tiers.isScheduled(event(null))).isFalse();
+        assertThat(tiers.isScheduled(event(at), 0)).isTrue();
+        assertThat(tiers.isScheduled(event(java.time.Instant.ofEpochMilli(now + 100).atOffset(java.time.ZoneOffset.UTC)), 0)).as("due now").isFalse();
+        assertThat(tiers.isScheduled(event(null), 0)).isFalse();
+        assertThat(tiers.isScheduled(event(null), now + 60_000)).as("quiet hours alone").isTrue();
 
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
-        tiers.holdUntilDue(exchange, event(at), null, "n.deliver.email");
+        tiers.holdUntilDue(exchange, event(at), 0, null, "n.deliver.email");
         long until = at.toInstant().toEpochMilli();
         assertThat(exchange.getProperty(RetryTiers.TOPIC)).isEqualTo("n.retry.10m");
         assertThat(exchange.getMessage().getHeader(RetryTiers.HOLD_UNTIL)).isEqualTo(String.valueOf(until));
@@ -117,8 +118,11 @@ class RetryTiersTest {
         assertThat(tiers.hop(until)).isEqualTo(new RetryTiers.Hop("n.retry.30s", until));
 
         Exchange politeLater = new DefaultExchange(new DefaultCamelContext());
-        tiers.holdUntilDue(politeLater, event(java.time.Instant.ofEpochMilli(now + 5_000).atOffset(java.time.ZoneOffset.UTC)), 60_000L, "t");
+        tiers.holdUntilDue(politeLater, event(java.time.Instant.ofEpochMilli(now + 5_000).atOffset(java.time.ZoneOffset.UTC)), 0, 60_000L, "t");
         assertThat(politeLater.getMessage().getHeader(RetryTiers.DUE)).as("the later of the two").isEqualTo(String.valueOf(now + 60_000));
+        Exchange quietLater = new DefaultExchange(new DefaultCamelContext());
+        tiers.holdUntilDue(quietLater, event(java.time.Instant.ofEpochMilli(now + 5_000).atOffset(java.time.ZoneOffset.UTC)), now + 20_000, 0L, "t");
+        assertThat(quietLater.getMessage().getHeader(RetryTiers.DUE)).as("quiet hours end later").isEqualTo(String.valueOf(now + 20_000));
     }
 
     private static com.example.notify.event.NotificationEvent event(java.time.OffsetDateTime deliverAt) {
