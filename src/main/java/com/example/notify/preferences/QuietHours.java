@@ -2,6 +2,7 @@ package com.example.notify.preferences;
 
 import com.example.notify.contacts.Contact;
 import com.example.notify.event.NotificationEvent;
+import com.example.notify.failure.PermanentFailureException;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalTime;
@@ -30,6 +31,11 @@ public class QuietHours {
      * this type has none). Measured at the time it would go out otherwise: its {@code deliverat}, else now.
      */
     public long notBefore(NotificationEvent event, String typeWindow) {
+        return notBefore(event, typeWindow, 0L);
+    }
+
+    /** As above, for a notification also held back {@code holdMs} by the politeness limit: measured at its end. */
+    public long notBefore(NotificationEvent event, String typeWindow, Long holdMs) {
         java.time.OffsetDateTime dueAt = event.getDeliverAt();
         String window = typeWindow == null || typeWindow.isBlank()
                 ? (preferences != null && preferences.isTransactional(event.getType()) ? "" : defaultWindow)
@@ -37,8 +43,16 @@ public class QuietHours {
         if (window.isEmpty() || window.equalsIgnoreCase("none")) {
             return 0;
         }
-        long due = Math.max(clock.getAsLong(), dueAt == null ? 0 : dueAt.toInstant().toEpochMilli());
-        long end = endOf(window, Instant.ofEpochMilli(due).atZone(zoneOf(event.getContact())));
+        long due = Math.max(clock.getAsLong() + (holdMs == null ? 0 : Math.max(0, holdMs)),
+                dueAt == null ? 0 : dueAt.toInstant().toEpochMilli());
+        long end;
+        try {
+            end = endOf(window, Instant.ofEpochMilli(due).atZone(zoneOf(event.getContact())));
+        } catch (IllegalArgumentException e) {
+            // a per-type window set wrong: every event of the type says so, nothing goes out in a window by mistake
+            throw new PermanentFailureException("quiet-hours-invalid", "notify.quiet-hours.type." + event.getType()
+                    + ": " + e.getMessage());
+        }
         return end > due ? end : 0;
     }
 
@@ -56,19 +70,30 @@ public class QuietHours {
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("a quiet-hours window is HH:mm-HH:mm, e.g. 21:00-08:00");
         }
-        LocalTime now = at.toLocalTime();
         if (start.equals(end)) {
-            return 0;
+            throw new IllegalArgumentException("a quiet-hours window from " + start + " to " + start
+                    + " is empty (or all day?): give two different times, or none");
         }
+        LocalTime now = at.toLocalTime();
         if (start.isBefore(end)) {
             // the same day: 12:00-14:00
-            return !now.isBefore(start) && now.isBefore(end) ? at.with(end).toInstant().toEpochMilli() : 0;
+            return !now.isBefore(start) && now.isBefore(end) ? wallClock(at.toLocalDate(), end, at.getZone()) : 0;
         }
         // across midnight: 21:00-08:00
         if (!now.isBefore(start)) {
-            return at.plusDays(1).with(end).toInstant().toEpochMilli();
+            return wallClock(at.toLocalDate().plusDays(1), end, at.getZone());
         }
-        return now.isBefore(end) ? at.with(end).toInstant().toEpochMilli() : 0;
+        return now.isBefore(end) ? wallClock(at.toLocalDate(), end, at.getZone()) : 0;
+    }
+
+    /** That wall-clock time of that day in the zone; one the clocks skip (spring forward) is the moment they jump. */
+    private static long wallClock(java.time.LocalDate day, LocalTime time, ZoneId zone) {
+        java.time.LocalDateTime local = day.atTime(time);
+        java.time.zone.ZoneOffsetTransition gap = zone.getRules().getTransition(local);
+        if (gap != null && gap.isGap()) {
+            return gap.getInstant().toEpochMilli();
+        }
+        return local.atZone(zone).toInstant().toEpochMilli();
     }
 
     private ZoneId zoneOf(Contact contact) {

@@ -197,7 +197,7 @@ public class RetryTierForwarder {
     private ProducerRecord<byte[], byte[]> forwarded(ConsumerRecord<byte[], byte[]> record) {
         String target = header(record, RetryTiers.TARGET);
         long holdUntil = RetryTiers.longHeader(header(record, RetryTiers.HOLD_UNTIL), 0);
-        if (target != null && holdUntil > System.currentTimeMillis() + RetryTiers.DUE_SLACK_MS) {
+        if (target != null && holdUntil > System.currentTimeMillis()) {
             // a long hold (scheduled send) not over yet: on to the next tier, not to the channel
             RetryTiers.Hop hop = tiers.hop(holdUntil);
             ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(hop.topic(), record.key(), record.value());

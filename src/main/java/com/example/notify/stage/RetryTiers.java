@@ -13,8 +13,8 @@ import org.apache.camel.Exchange;
  * Non-blocking retries of the channel stages: a delivery that failed transiently (after its few in-place
  * attempts) waits on a retry tier topic, one per delay (30 s, 2 min, 10 min, 1 h by default; the last tier
  * repeats), and the {@link RetryTierForwarder} puts it back on its channel's topic when it is due. The
- * channel's partition keeps flowing meanwhile. Delays carry ±20 % jitter so a batch that failed together does
- * not come back together. Past the channel's retry horizon (counted from the first failure), or for a
+ * channel's partition keeps flowing meanwhile. Delays carry up to 20 % jitter (shorter only) so a batch that
+ * failed together does not come back together. Past the channel's retry horizon (counted from the first failure), or for a
  * permanent failure, the delivery is dead-lettered instead.
  */
 public class RetryTiers {
@@ -31,8 +31,6 @@ public class RetryTiers {
      * to tier (the forwarder puts it back on a tier, not on its target) until it is due.
      */
     public static final String HOLD_UNTIL = "notify-retry-hold-until";
-    /** A record due within this of its final time goes to its target (the forwarder polls at least this often). */
-    static final long DUE_SLACK_MS = 500;
     /** Exchange property: the tier topic chosen for this delivery. */
     public static final String TOPIC = "notifyRetryTopic";
 
@@ -127,8 +125,7 @@ public class RetryTiers {
      */
     public boolean isScheduled(NotificationEvent event, long notBefore) {
         long now = clock.getAsLong();
-        return notBefore > now + DUE_SLACK_MS
-                || (event.getDeliverAt() != null && event.getDeliverAt().toInstant().toEpochMilli() > now + DUE_SLACK_MS);
+        return notBefore > now || (event.getDeliverAt() != null && event.getDeliverAt().toInstant().toEpochMilli() > now);
     }
 
     /**
@@ -159,23 +156,26 @@ public class RetryTiers {
     }
 
     /**
-     * The next wait of a record held until {@code untilMs}: the first tier whose delay covers the rest of the
-     * wait, due at the end of it; past the last tier's delay, the last tier for its delay (the record comes back
-     * and hops again). A tier's records stay due in about the order they were written: none waits there longer
-     * than the tier's delay, so a hold never keeps the retries behind it waiting.
+     * The next wait of a record held until {@code untilMs}: the longest tier whose delay fits in the rest of the
+     * wait, for that tier's full delay (1 h, then 10 min, 2 min, 30 s by default), and a rest shorter than every
+     * tier on the first tier, due exactly then. Entering a tier only with its full delay keeps each tier's
+     * records due in the order they were written (retries there are due within the delay: their jitter only
+     * shortens it), so the forwarder, which waits for a tier partition's head, never holds a record behind one
+     * due later. A rest shorter than the first tier may wait behind that tier's head: up to its delay (30 s).
      */
     public Hop hop(long untilMs) {
         long now = clock.getAsLong();
         long rest = Math.max(0, untilMs - now);
-        int tier = 0;
-        while (tier < delaysMs.size() - 1 && delaysMs.get(tier) < rest) {
-            tier++;
+        int tier = delaysMs.size() - 1;
+        while (tier > 0 && delaysMs.get(tier) > rest) {
+            tier--;
         }
         return new Hop(topicPrefix + labels.get(tier), now + Math.min(rest, delaysMs.get(tier)));
     }
 
+    /** The delay less up to 20 %: never longer than the tier's delay (see {@link #hop}). */
     private static long jittered(long delayMs) {
-        return Math.round(delayMs * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+        return Math.round(delayMs * (0.8 + 0.2 * ThreadLocalRandom.current().nextDouble()));
     }
 
     static long longHeader(Object value, long fallback) {

@@ -66,7 +66,7 @@ public class StatusEvents {
             data.put("attempt", attempt);
         }
         putIfSet(data, "reason", exchange.getProperty("notifyStatusReason", String.class));
-        if ("scheduled".equals(status) && event != null && event.getDeliverAt() != null) {
+        if (("scheduled".equals(status) || "deferred".equals(status)) && event != null && event.getDeliverAt() != null) {
             data.put("deliverAt", event.getDeliverAt().toString());
         }
         Long notBefore = exchange.getProperty("notifyNotBefore", Long.class);

@@ -93,7 +93,28 @@ class QuietHoursTest {
     }
 
     @Test
+    void aWindowEndingInTheSpringForwardGapEndsWhenTheClocksJump() {
+        // 2026-03-29 in Vienna: 02:00 jumps to 03:00; a window ending 02:30 ends at the jump (01:00 UTC)
+        now = at("2026-03-29T01:00", VIENNA);
+        long end = quiet.notBefore(inZone(event("com.example.newsletter", null), "Europe/Vienna"), "22:00-02:30");
+        assertThat(java.time.Instant.ofEpochMilli(end)).isEqualTo(java.time.Instant.parse("2026-03-29T01:00:00Z"));
+    }
+
+    @Test
+    void aPolitenessHoldIsMeasuredAtItsEndAndAMalformedTypeWindowIsAPermanentFailure() {
+        now = at("2026-12-02T20:50", VIENNA);
+        NotificationEvent event = inZone(event("com.example.newsletter", null), "Europe/Vienna");
+        assertThat(quiet.notBefore(event, "21:00-08:00", 0L)).isZero();
+        assertThat(quiet.notBefore(event, "21:00-08:00", 30 * 60_000L)).as("held 30 min: into the window")
+                .isEqualTo(at("2026-12-03T08:00", VIENNA));
+        Throwable bad = org.assertj.core.api.Assertions.catchThrowable(() -> quiet.notBefore(event, "9pm-8am"));
+        assertThat(bad).isInstanceOf(com.example.notify.failure.PermanentFailureException.class)
+                .hasMessageContaining("notify.quiet-hours.type.com.example.newsletter");
+    }
+
+    @Test
     void aMalformedWindowFailsAtStart() {
+        assertThatThrownBy(() -> quiet.setDefaultWindow("08:00-08:00")).hasMessageContaining("empty");
         assertThatThrownBy(() -> quiet.setDefaultWindow("9pm to 8am")).hasMessageContaining("HH:mm-HH:mm");
         assertThatThrownBy(() -> quiet.setDefaultWindow("21:00-25:00")).hasMessageContaining("HH:mm-HH:mm");
     }

@@ -44,7 +44,7 @@ class RetryTiersTest {
             assertThat(scheduled(exchange, "24h", "n.deliver.email")).isTrue();
             assertThat(exchange.getProperty(RetryTiers.TOPIC)).isEqualTo(expected[round]);
             long due = Long.parseLong(exchange.getMessage().getHeader(RetryTiers.DUE, String.class));
-            assertThat(due - now).isBetween((long) (delays[round] * 0.8), (long) (delays[round] * 1.2));
+            assertThat(due - now).as("jitter only shortens").isBetween((long) (delays[round] * 0.8), (long) delays[round]);
             now = due;
         }
         assertThat(exchange.getMessage().getHeader(RetryTiers.TARGET)).isEqualTo("n.deliver.email");
@@ -84,7 +84,9 @@ class RetryTiersTest {
 
         Exchange longer = new DefaultExchange(new DefaultCamelContext());
         tiers.hold(longer, 90_000, "n.deliver.email");
-        assertThat(longer.getProperty(RetryTiers.TOPIC)).as("30 s is too short for 90 s").isEqualTo("n.retry.2m");
+        assertThat(longer.getProperty(RetryTiers.TOPIC)).as("the longest tier that fits in 90 s, for its full delay").isEqualTo("n.retry.30s");
+        assertThat(longer.getMessage().getHeader(RetryTiers.DUE)).isEqualTo(String.valueOf(now + 30_000));
+        assertThat(longer.getMessage().getHeader(RetryTiers.HOLD_UNTIL)).isEqualTo(String.valueOf(now + 90_000));
 
         Exchange beyond = new DefaultExchange(new DefaultCamelContext());
         tiers.hold(beyond, 3_600_000, "n.deliver.email");
@@ -99,7 +101,7 @@ class RetryTiersTest {
     void aScheduledSendHopsOnTheLastTierThenTakesTheTierThatEndsItsWaitExactly() {
         java.time.OffsetDateTime at = java.time.Instant.ofEpochMilli(now + 25 * 60_000 + 45_000).atOffset(java.time.ZoneOffset.ofHours(2));
         assertThat(tiers.isScheduled(event(at), 0)).isTrue();
-        assertThat(tiers.isScheduled(event(java.time.Instant.ofEpochMilli(now + 100).atOffset(java.time.ZoneOffset.UTC)), 0)).as("due now").isFalse();
+        assertThat(tiers.isScheduled(event(java.time.Instant.ofEpochMilli(now - 1_000).atOffset(java.time.ZoneOffset.UTC)), 0)).as("already past").isFalse();
         assertThat(tiers.isScheduled(event(null), 0)).isFalse();
         assertThat(tiers.isScheduled(event(null), now + 60_000)).as("quiet hours alone").isTrue();
 
@@ -109,17 +111,22 @@ class RetryTiersTest {
         assertThat(exchange.getProperty(RetryTiers.TOPIC)).isEqualTo("n.retry.10m");
         assertThat(exchange.getMessage().getHeader(RetryTiers.HOLD_UNTIL)).isEqualTo(String.valueOf(until));
         assertThat(exchange.getMessage().getHeader(RetryTiers.TARGET)).isEqualTo("n.deliver.email");
-        // the forwarder's hops: 10 min, 10 min, then 5 min 45 s on the tier that covers it, due exactly then
+        // the forwarder's hops, each tier entered for its full delay: 10 min, 10 min, 2 min, 2 min, 30 s, 30 s,
+        // 30 s, then the 15 s left on the first tier, due exactly then
+        long[] expected = {600_000, 600_000, 120_000, 120_000, 30_000, 30_000, 30_000};
+        String[] topics = {"n.retry.10m", "n.retry.10m", "n.retry.2m", "n.retry.2m", "n.retry.30s", "n.retry.30s", "n.retry.30s"};
         now += 600_000;
-        assertThat(tiers.hop(until)).isEqualTo(new RetryTiers.Hop("n.retry.10m", now + 600_000));
-        now += 600_000;
-        assertThat(tiers.hop(until)).isEqualTo(new RetryTiers.Hop("n.retry.10m", until));
-        now = until - 20_000;
+        for (int i = 1; i < expected.length; i++) {
+            assertThat(tiers.hop(until)).isEqualTo(new RetryTiers.Hop(topics[i], now + expected[i]));
+            now += expected[i];
+        }
         assertThat(tiers.hop(until)).isEqualTo(new RetryTiers.Hop("n.retry.30s", until));
+        assertThat(until - now).isEqualTo(15_000);
 
         Exchange politeLater = new DefaultExchange(new DefaultCamelContext());
         tiers.holdUntilDue(politeLater, event(java.time.Instant.ofEpochMilli(now + 5_000).atOffset(java.time.ZoneOffset.UTC)), 0, 60_000L, "t");
-        assertThat(politeLater.getMessage().getHeader(RetryTiers.DUE)).as("the later of the two").isEqualTo(String.valueOf(now + 60_000));
+        assertThat(politeLater.getMessage().getHeader(RetryTiers.HOLD_UNTIL)).as("the later of the two").isEqualTo(String.valueOf(now + 60_000));
+        assertThat(politeLater.getMessage().getHeader(RetryTiers.DUE)).as("30 s of it on the 30 s tier").isEqualTo(String.valueOf(now + 30_000));
         Exchange quietLater = new DefaultExchange(new DefaultCamelContext());
         tiers.holdUntilDue(quietLater, event(java.time.Instant.ofEpochMilli(now + 5_000).atOffset(java.time.ZoneOffset.UTC)), now + 20_000, 0L, "t");
         assertThat(quietLater.getMessage().getHeader(RetryTiers.DUE)).as("quiet hours end later").isEqualTo(String.valueOf(now + 20_000));
