@@ -574,7 +574,9 @@ public final class BenchHarness {
         if (!routes.contains(marker)) {
             throw new IllegalStateException("route-by-channel has no otherwise: cannot add the no-op channel");
         }
-        Files.writeString(router, routes.replace(marker, """
+        // the first otherwise is the channel choice of route-by-channel; later ones (stage-delivery's) stay as they are
+        int at = routes.indexOf(marker);
+        Files.writeString(router, routes.substring(0, at) + """
                                     - id: when-noop
                                       simple: "${exchangeProperty.notifyChannel} == 'noop'"
                                       steps:
@@ -584,7 +586,7 @@ public final class BenchHarness {
                                         - to:
                                             id: to-deliver-noop
                                             uri: direct:deliver-noop
-                """ + marker));
+                """ + routes.substring(at));
         return dir;
     }
 }
