@@ -26,10 +26,11 @@ import java.util.stream.Stream;
  *
  * <pre>BenchHarness --smtp-port P [--quick] [--events N] [--reps R] [--p4-warmup-events N] [--p4-seconds S] [--p5-seconds S]
  *              [--p6-seconds S] [--contact-latency-ms L] [--pardot-latency-ms L] [--pardot-rate 40] [--pardot-cap 3]
- *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4,V1,K1,K3] [--d-events N (D0–D2; default --events)]
+ *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4,V1,K1,K3,S1] [--d-events N (D0–D2; default --events)]
  *              [--k1-events 1000000 (K1: the event repeated after this many; --quick: --events)] [--smtp-delay-ms 50]
  *              [--d3-rate 200] [--d3-warmup-events N] [--d3-after-seconds S] [--d3-seconds S]
  *              [--d4-bulk 200000] [--d4-rate 5] [--d4-seconds 60] [--d4-properties k=v,… (a diagnosis, not D4)]
+ *              [--s1-events 100000] [--s1-ahead-seconds 900 (S1: not in --quick unless named in --only)]
  *              [--prev-rev 001cf8f | --prev-build DIR (a checkout with target/ built)]
  *              [--p1-rate R (P4 paced at half of it when P1 is not run)] [--bundle-jvm "-XX:… (%r = run name)"] [--no-cds] [--out results.md]</pre>
  *
@@ -273,6 +274,14 @@ public final class BenchHarness {
                         d4.urgentDelivered(), d4.urgentPublished(), Verdicts.ms(Stats.percentile(d4.latenciesMs(), 99)),
                         d4.bulkPendingAtLast(), d4.bulkPerSecond());
             }
+            WaitingCost.Result s1 = null;
+            // S1 (issue 25): what waiting scheduled sends cost; ~20 minutes at 100,000, so quick mode runs it only when named
+            if (wanted("S1") && (!quick() || options.containsKey("only"))) {
+                s1 = WaitingCost.run(env, work.resolve("kafka"), "S1 scheduled sends waiting", intOption("s1-events", quick() ? events : 100_000),
+                        seconds("s1-ahead-seconds", 900, 90), pooled);
+                progress("  S1: accept %.3f ms CPU per event, waiting %.1f ms CPU/s, %.2f tier copies per message so far, release %.3f ms per event",
+                        s1.acceptCpuMsPerEvent(), s1.waitCpuMsPerSecond(), s1.copiesPerMessage(), s1.releaseCpuMsPerEvent());
+            }
             singles.forEach(r -> progress("  %s: %.0f events/s", r.spec().name(), r.eventsPerSecond()));
 
             table(runs, jakartaMail, kafka, singles);
@@ -284,6 +293,10 @@ public final class BenchHarness {
             }
             if (d3 != null) {
                 cpuPerEvent(d3, d3Previous);
+            }
+            if (s1 != null) {
+                line("");
+                WaitingCost.report(s1).forEach(l -> line("%s", l));
             }
             if (d4 != null) {
                 line("");

@@ -466,7 +466,7 @@ final class BundleRun {
         }
     }
 
-    private static Map<String, String> properties(Environment env, Spec spec, Map<String, String> topics, String run) {
+    static Map<String, String> properties(Environment env, Spec spec, Map<String, String> topics, String run) {
         Map<String, String> properties = new HashMap<>();
         topics.forEach((name, topic) -> properties.put("notify.kafka.topic." + name, topic));
         properties.put("notify.kafka.brokers", env.broker().bootstrapServers());
@@ -505,7 +505,7 @@ final class BundleRun {
         return properties;
     }
 
-    private static KafkaProducer<String, String> producer(EmbeddedKafkaBroker broker) {
+    static KafkaProducer<String, String> producer(EmbeddedKafkaBroker broker) {
         Map<String, Object> config = new HashMap<>(broker.clientConfig());
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
