@@ -44,7 +44,7 @@ final class ControlCharacters {
                 boolean cleanKey = !key.isEmpty() && firstBad(key, true) < 0;
                 String child = path + "." + (cleanKey ? key : "<key>");
                 if (!cleanKey) {
-                    // an empty name also breaks the schema library's JSON paths (found by HostileInputProperties)
+                    // an empty name also breaks the schema library's JSON paths (found by HostileInputPropertiesTest)
                     problems.add(child + ": property name is empty or contains a control character or line separator");
                 }
                 walk(field.getValue(), child, strict && !isFreeText(child), problems);

@@ -91,9 +91,10 @@ public class EventValidator {
         }
         JsonNode parsed = parse(value);
         ObjectNode envelope = isBinaryMode(headers) ? envelopeFromHeaders(headers, parsed) : asObject(parsed);
+        List<String> problems = new ArrayList<>(extensionProblems(envelope));
         // control characters are decided here, not by the schema: its $-anchored patterns would let a trailing
         // line break through. The schema still names the other fields at fault (all its checks are linear).
-        List<String> problems = new ArrayList<>(ControlCharacters.problems(envelope));
+        problems.addAll(ControlCharacters.problems(envelope));
         Set<String> decided = new java.util.HashSet<>();
         problems.forEach(p -> decided.add(p.substring(0, p.indexOf(':'))));
         Map<String, Integer> cut = boundForSchema(envelope);
@@ -134,6 +135,50 @@ public class EventValidator {
             // not an event as ingest stages it: the full validation says what is wrong
         }
         return validate(value, headers);
+    }
+
+    /** The CloudEvents attributes the schema names; every other top-level attribute is an extension. */
+    static final Set<String> KNOWN_ATTRIBUTES = Set.of("specversion", "id", "source", "type", "subject", "time",
+            DELIVER_AT, "datacontenttype", "dataschema", "data");
+    /** At most this many extension attributes (structured members or binary-mode ce_ headers). */
+    static final int MAX_EXTENSIONS = 32;
+    /** The schema's bounds on an extension attribute (propertyNames pattern, additionalProperties maxLength). */
+    static final int MAX_EXTENSION_NAME = 20;
+    static final int MAX_EXTENSION_VALUE = 256;
+
+    /**
+     * Bounds the extension attributes before the schema runs: each one becomes a header on the bundle's own records
+     * and a line in its logs, and the schema library's cost and its messages grow with their number. Too many end
+     * the validation at once (one problem, no schema run); an over-long name or value is named by path (a long name
+     * is not printed) and taken out before the schema runs.
+     */
+    static List<String> extensionProblems(ObjectNode envelope) {
+        int count = 0;
+        List<String> problems = new ArrayList<>();
+        for (java.util.Iterator<Map.Entry<String, JsonNode>> it = envelope.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> attribute = it.next();
+            String name = attribute.getKey();
+            if (KNOWN_ATTRIBUTES.contains(name)) {
+                continue;
+            }
+            count++;
+            // an attribute found at fault is taken out before the schema runs (the event is rejected anyway):
+            // the schema's own message would print the name or value
+            if (name.length() > MAX_EXTENSION_NAME) {
+                problems.add("$.<extension>: extension attribute name has " + name.length() + " characters, at most "
+                        + MAX_EXTENSION_NAME);
+                it.remove();
+            } else if (attribute.getValue().isTextual() && attribute.getValue().textValue().length() > MAX_EXTENSION_VALUE) {
+                problems.add("$." + name + ": extension attribute value has " + attribute.getValue().textValue().length()
+                        + " characters, at most " + MAX_EXTENSION_VALUE);
+                it.remove();
+            }
+        }
+        if (count > MAX_EXTENSIONS) {
+            throw new InvalidEventException(InvalidEventException.SCHEMA_VIOLATION,
+                    List.of("$: " + count + " extension attributes, at most " + MAX_EXTENSIONS));
+        }
+        return problems;
     }
 
     /** The schema's {@code maxItems} of data.channels and {@code maxProperties} of data.params (SchemaBoundsTest keeps them equal). */

@@ -20,14 +20,21 @@ public class IngestGate {
     private static final String BEARER = "Bearer ";
     private final ObjectMapper mapper = new ObjectMapper();
     private volatile List<Grant> grants = List.of();
+    private volatile boolean allowUnscopedTokens;
 
     /**
      * What one token may send: the CloudEvents sources (and, optionally, types) it is scoped to, as globs
-     * ({@code *} = any run of characters); an empty list allows any. Never printed with its token.
+     * ({@code *} = any run of characters); an empty list allows any (for sources only with
+     * {@code notify.ingest.allow-unscoped-tokens=true}). Never printed with its token.
      */
     public record Scope(List<String> sources, List<String> types) {
 
         static final Scope ANY = new Scope(List.of(), List.of());
+
+        /** No sources listed: the token could send any source's events. */
+        public boolean unscoped() {
+            return sources.isEmpty();
+        }
 
         /** Null when the event is within the scope, else the reason ({@code source-not-allowed}, {@code type-not-allowed}). */
         public String violation(NotificationEvent event) {
@@ -50,7 +57,8 @@ public class IngestGate {
     }
 
     /**
-     * Comma-separated entries {@code token} (any source and type) or {@code token:sources[:types]}, sources and
+     * Comma-separated entries {@code token} (any source and type; refused unless
+     * {@code notify.ingest.allow-unscoped-tokens=true}) or {@code token:sources[:types]}, sources and
      * types {@code |}-separated globs, e.g. {@code t0k3n:/billing|/billing/*:com.example.invoice.*}.
      */
     public void setTokens(String csv) {
@@ -65,6 +73,26 @@ public class IngestGate {
             parsed.add(new Grant(parts[0].getBytes(StandardCharsets.UTF_8), scope));
         }
         this.grants = List.copyOf(parsed);
+    }
+
+    /**
+     * Whether a token without sources is allowed (property {@code notify.ingest.allow-unscoped-tokens}, default
+     * false): such a token can send any source's ids and any type, opt-out-exempt ones included.
+     */
+    public void setAllowUnscopedTokens(boolean allowUnscopedTokens) {
+        this.allowUnscopedTokens = allowUnscopedTokens;
+    }
+
+    /**
+     * Startup check (the bean's initMethod, after every property is set): refuses to start with a token that lists
+     * no sources unless explicitly allowed. Counts them; never prints a token.
+     */
+    public void check() {
+        long unscoped = grants.stream().filter(g -> g.scope().unscoped()).count();
+        if (unscoped > 0 && !allowUnscopedTokens) {
+            throw new IllegalStateException("notify.ingest.tokens has " + unscoped + " token(s) without sources: scope each"
+                    + " as token:sources[:types] or set notify.ingest.allow-unscoped-tokens=true");
+        }
     }
 
     private static List<String> patterns(String list) {
@@ -97,7 +125,9 @@ public class IngestGate {
 
     /** Throws when the event is outside the token's scope: a producer cannot send another service's events. */
     public void requireInScope(Scope scope, NotificationEvent event) {
-        String violation = scope == null ? "source-not-allowed" : scope.violation(event);
+        // also refused here, should the startup check ever be skipped (a bean built without its initMethod)
+        String violation = scope == null ? "source-not-allowed"
+                : scope.unscoped() && !allowUnscopedTokens ? "token-not-scoped" : scope.violation(event);
         if (violation != null) {
             throw new ScopeViolationException(violation);
         }

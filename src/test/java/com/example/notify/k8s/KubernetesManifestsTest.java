@@ -73,6 +73,53 @@ class KubernetesManifestsTest {
                 "PrometheusRule", "PodDisruptionBudget", "NetworkPolicy", "ScaledObject", "ConfigMap", "ServiceAccount");
     }
 
+    /**
+     * The admin listener (dead-letter replay) is admitted only from the operators' namespaces: every ingress rule
+     * that reaches the admin port (by number, by the container port's name, by a range, or by naming no port at
+     * all) admits exactly the namespaces labelled notification-routes.example.com/operators=true, never every
+     * namespace (an empty namespaceSelector), never any source (no from), never an ipBlock.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void adminPortIsAdmittedOnlyFromTheOperatorsNamespaces(String name) throws Exception {
+        Manifests m = overlay(name);
+        int admin = Integer.parseInt(APP.getProperty("notify.admin.port").replaceAll(".*:(\\d+)}}$", "$1"));
+        assertThat(admin).isEqualTo(9877);
+        java.util.Set<String> adminNames = new java.util.HashSet<>();
+        m.one("Deployment").path("spec").path("template").path("spec").path("containers").forEach(c ->
+                c.path("ports").forEach(p -> {
+                    if (p.path("containerPort").asInt() == admin && p.hasNonNull("name")) {
+                        adminNames.add(p.path("name").asText());
+                    }
+                }));
+        int admitting = 0;
+        for (JsonNode policy : m.ofKind("NetworkPolicy")) {
+            for (JsonNode rule : policy.path("spec").path("ingress")) {
+                boolean reachesAdmin = !rule.has("ports") || rule.path("ports").isEmpty();
+                for (JsonNode port : rule.path("ports")) {
+                    JsonNode p = port.path("port");
+                    reachesAdmin |= p.isMissingNode()
+                            || (p.isInt() && (p.asInt() == admin || (port.has("endPort") && p.asInt() <= admin && admin <= port.path("endPort").asInt())))
+                            || (p.isTextual() && (adminNames.contains(p.asText()) || p.asText().equals(String.valueOf(admin))));
+                }
+                if (!reachesAdmin) {
+                    continue;
+                }
+                admitting++;
+                assertThat(rule.path("from").isArray() && !rule.path("from").isEmpty())
+                        .as("%s: a rule reaching the admin port names its sources", name).isTrue();
+                for (JsonNode from : rule.path("from")) {
+                    assertThat(from.has("ipBlock")).as("%s: no ipBlock to the admin port", name).isFalse();
+                    assertThat(from.path("namespaceSelector").path("matchLabels").size()).as("%s: only the operators' label", name).isEqualTo(1);
+                    assertThat(from.path("namespaceSelector").path("matchLabels").path("notification-routes.example.com/operators").asText())
+                            .as("%s: admin port only from the operators' namespaces, never all", name).isEqualTo("true");
+                    assertThat(from.path("namespaceSelector").has("matchExpressions")).isFalse();
+                }
+            }
+        }
+        assertThat(admitting).as("%s: the admin port is admitted from the operators' namespaces", name).isPositive();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
     void configMapsHoldExactlyTheRepoRouteTemplateAndPropertiesFiles(String name) throws Exception {

@@ -54,7 +54,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.pool-size=2",
             "notify.email.concurrency=4",
             "notify.throttle.smtp.per-second=2000",
-            "notify.ingest.tokens=trace-token"
+            "notify.ingest.tokens=trace-token:/trace"
         })
 class TracingTest {
 

@@ -19,10 +19,10 @@ import net.jqwik.api.constraints.IntRange;
  * Property-based: generated and mutated events, raw bytes and headers through the validator, and generated text
  * through the masks. Each input ends in a terminal answer (an event or an {@link InvalidEventException}), no other
  * exception escapes, an accepted event carries no control character in a typed field, and no generated address
- * survives masking. A fixed seed runs with the suite (default tries: src/test/resources/junit-platform.properties);
- * a longer run: {@code mvn -o test -Dtest=HostileInputProperties -Djqwik.tries.default=20000}.
+ * survives masking. A fixed seed runs in mvn verify (surefire picks up *Test; default tries: src/test/resources/junit-platform.properties);
+ * a longer run: {@code mvn -o test -Dtest=HostileInputPropertiesTest -Djqwik.tries.default=20000}.
  */
-class HostileInputProperties {
+class HostileInputPropertiesTest {
 
     private static final String TEMPLATE = """
             {"specversion":"1.0","id":"%s","source":"%s","type":"%s",
@@ -115,16 +115,29 @@ class HostileInputProperties {
         assertThat(counted.reads).isLessThanOrEqualTo(4L * value.length());
     }
 
+    /** Slowest single validation seen, printed after the run (a figure for the report, never asserted). */
+    private static final java.util.concurrent.atomic.AtomicLong SLOWEST_NANOS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong VALIDATIONS = new java.util.concurrent.atomic.AtomicLong();
+
+    @net.jqwik.api.lifecycle.AfterContainer
+    static void printFigures() {
+        System.out.printf("HostileInputPropertiesTest: %d validations, slowest %.2f ms%n", VALIDATIONS.get(),
+                SLOWEST_NANOS.get() / 1e6);
+    }
+
     private void terminal(byte[] value, Map<String, Object> headers) {
         NotificationEvent event;
+        long started = System.nanoTime();
         try {
             event = validator.validate(value, headers);
         } catch (InvalidEventException expected) {
+            record(started);
             assertThat(expected.reason()).isIn(InvalidEventException.MALFORMED_JSON, InvalidEventException.SCHEMA_VIOLATION,
                     InvalidEventException.PAYLOAD_TOO_LARGE);
             assertThat(expected.problems()).isNotEmpty();
             return;
         }
+        record(started);
         for (String typed : new String[] {event.getId(), event.getSource(), event.getType(), event.getTemplate(),
                 event.getLocale(), event.getRecipient().getContactId(), event.getRecipient().getEmail(),
                 event.getRecipient().getName(), String.join(",", event.getChannels())}) {
@@ -132,6 +145,12 @@ class HostileInputProperties {
                 assertThat(ControlCharacters.firstBad(typed, true)).as("accepted value with a control character").isNegative();
             }
         }
+    }
+
+    private static void record(long started) {
+        long took = System.nanoTime() - started;
+        VALIDATIONS.incrementAndGet();
+        SLOWEST_NANOS.accumulateAndGet(took, Math::max);
     }
 
     private static String json(String text) {
