@@ -35,6 +35,7 @@ public final class ValidateRoutes {
             stream.forEach(files::add);
         }
         files.sort(null);
+        files.forEach(checks::declareComponents);
         for (Path file : files) {
             problems.addAll(checks.check(file, profiles));
         }
