@@ -145,6 +145,9 @@ public class NotificationPreview extends CamelContextBean {
         out.url = property("notify.pardot.base-url").orElse("") + "/api/v5/objects/prospects/do/upsertLatestByEmail";
         out.headers.put("Authorization", "Bearer <token from notify.pardot.oauth.*>");
         property("notify.pardot.business-unit-id").ifPresent(v -> out.headers.put("Pardot-Business-Unit-Id", v));
+        if (Boolean.parseBoolean(property("notify.pardot.return-api-usage").orElse("false"))) {
+            out.headers.put("X-Return-Api-Usage", "1");
+        }
         out.headers.put("Content-Type", "application/json");
         out.body = body;
         out.prospect = JSON.readTree(body).path("prospect");

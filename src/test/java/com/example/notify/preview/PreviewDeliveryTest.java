@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.example.notify.support.FreePort;
 import com.example.notify.support.TestKafka;
+import com.example.notify.support.TestPardot;
 import com.example.notify.support.TestSmtp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -69,6 +70,9 @@ import org.junit.jupiter.api.TestMethodOrder;
             "notify.preview.tokens=preview-token",
             "notify.webhook.allowed-urls=http://127\\.0\\.0\\.1:[0-9]+/hooks/.*",
             "notify.webhook.signing-secrets=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "notify.pardot.oauth.client-id=notify-client",
+            "notify.pardot.oauth.client-secret=s3cr&t+=",
+            "notify.pardot.per-second=1000",
             "camel.server.host=127.0.0.1",
             "notify.admin.host=127.0.0.1"
         })
@@ -89,6 +93,7 @@ class PreviewDeliveryTest {
         System.setProperty("camel.server.port", String.valueOf(FreePort.next()));
         System.setProperty("notify.admin.port", String.valueOf(ADMIN_PORT));
         System.setProperty("notify.webhook.url", "http://127.0.0.1:" + HOOK.port() + "/hooks/preview");
+        TestPardot.useForPardot();
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
         System.setProperty("notify.smtp.port", String.valueOf(TestSmtp.smtpPort()));
         TestKafka.createTopics(List.of(EVENTS, STATUS, DLQ), Set.of());
@@ -99,6 +104,9 @@ class PreviewDeliveryTest {
         System.clearProperty("camel.server.port");
         System.clearProperty("notify.admin.port");
         System.clearProperty("notify.webhook.url");
+        System.clearProperty("notify.pardot.base-url");
+        System.clearProperty("notify.pardot.oauth.instance-url");
+        System.clearProperty("notify.pardot.business-unit-id");
         HOOK.stop();
     }
 
@@ -196,6 +204,32 @@ class PreviewDeliveryTest {
 
     @Test
     @Order(4)
+    void thePardotPreviewIsTheUpsertPardotReceives() throws Exception {
+        TestPardot.acceptEverything();
+        String id = UUID.randomUUID().toString();
+        String event = event(id, "pardot").replace("jane.doe@example.com", "jane." + id + "@example.com");
+        JsonNode pardot = report(event).path("channels").path("pardot");
+        assertThat(pardot.path("prospect").path("email").asText()).isEqualTo("jane." + id + "@example.com");
+
+        TestKafka.publish(EVENTS, "k-" + id, event);
+        var upserts = com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo(TestPardot.UPSERT_PATH));
+        Awaitility.await().atMost(WAIT).until(() -> TestPardot.server().findAll(upserts).stream()
+                .anyMatch(r -> r.getBodyAsString().contains(id)));
+        LoggedRequest sent = TestPardot.server().findAll(upserts).stream().filter(r -> r.getBodyAsString().contains(id))
+                .findFirst().orElseThrow();
+
+        assertThat(pardot.path("method").asText()).isEqualTo(sent.getMethod().getName());
+        assertThat(pardot.path("url").asText()).isEqualTo("http://127.0.0.1:" + TestPardot.server().port() + sent.getUrl());
+        assertThat(pardot.path("body").asText().getBytes(StandardCharsets.UTF_8)).isEqualTo(sent.getBody());
+        assertThat(pardot.path("headers").path("Pardot-Business-Unit-Id").asText()).isEqualTo(sent.getHeader("Pardot-Business-Unit-Id"));
+        // the bearer token is a secret fetched at send time: the preview names where it comes from
+        assertThat(sent.getHeader("Authorization")).startsWith("Bearer ");
+        assertThat(pardot.path("headers").path("Authorization").asText()).startsWith("Bearer <");
+    }
+
+    @Test
+    @Order(6)
     void theEndpointRefusesMissingAndWrongTokensAndRendersAPage() throws Exception {
         String body = event(UUID.randomUUID().toString(), "email");
         assertThat(preview(null, "", body).statusCode()).isEqualTo(401);
@@ -208,7 +242,7 @@ class PreviewDeliveryTest {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void anInvalidEventIsAReportNotAnError() throws Exception {
         JsonNode report = report("{\"specversion\":\"1.0\"}");
         assertThat(report.path("decisions").path("validation").asText()).startsWith("refused: ");
