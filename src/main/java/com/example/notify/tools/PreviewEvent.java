@@ -32,6 +32,8 @@ public final class PreviewEvent {
     }
 
     public static void main(String[] args) throws Exception {
+        // the report goes to stdout (to pipe into a file or jq): Camel's start-up lines must not mix into it
+        org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.WARN);
         boolean html = false;
         String contacts = null;
         String profile = null;
