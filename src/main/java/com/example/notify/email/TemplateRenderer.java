@@ -68,6 +68,32 @@ public class TemplateRenderer {
         return renderPart(event.getTemplate(), part, resolved, modelOf(event), true);
     }
 
+    /**
+     * One part of a template for a locale tag (null: the default locale) and a model, as delivery renders it;
+     * null when the part is optional ({@code required} false) and absent. For the template checks and previews.
+     */
+    public String renderPart(String template, String part, String locale, Map<String, Object> model, boolean required) {
+        Locale resolved = locale == null ? defaultLocale : Locale.forLanguageTag(locale);
+        return renderPart(template, part, resolved, model, required);
+    }
+
+    /** The file name FreeMarker's localized lookup picks for this part and locale, or null when there is none. */
+    public String sourceOf(String template, String part, String locale) {
+        Locale resolved = locale == null ? defaultLocale : Locale.forLanguageTag(locale);
+        try {
+            Template t = configuration().getTemplate(template + "/" + part, resolved);
+            return t.getSourceName();
+        } catch (TemplateNotFoundException e) {
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String getDirectory() {
+        return directory;
+    }
+
     /** What templates see: the event's params, {@code recipient.name}, {@code event.id/type/time}; never the address. */
     public static Map<String, Object> modelOf(NotificationEvent event) {
         Map<String, Object> model = new LinkedHashMap<>(event.getParams());

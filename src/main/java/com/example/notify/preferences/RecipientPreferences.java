@@ -47,7 +47,8 @@ public class RecipientPreferences extends CamelContextBean {
         return false;
     }
 
-    String declineReason(NotificationEvent event, String channel) {
+    /** Why the recipient does not get this channel (suppressed, opted out), without politeness; null: it goes out. */
+    public String declineReason(NotificationEvent event, String channel) {
         String suppressed = suppressionReason(event);
         if (suppressed != null) {
             return suppressed;

@@ -96,6 +96,22 @@ public final class RouteChecks {
         return p;
     }
 
+    /** Components declared as beans in any route file: Camel Main loads them all into one registry. */
+    private final Map<String, String> declaredElsewhere = new LinkedHashMap<>();
+
+    /**
+     * Registers the components a route file declares as beans (e.g. the admin listener's {@code admin-http}), so
+     * other files' endpoints may use them; call for every file before {@link #check}. An unreadable file adds none
+     * (check reports it).
+     */
+    public void declareComponents(Path file) {
+        try {
+            declaredElsewhere.putAll(componentAliases(compose(Files.readString(file))));
+        } catch (Exception e) {
+            // reported by check
+        }
+    }
+
     public List<Problem> check(Path file, Map<String, Properties> profiles) throws Exception {
         String name = file.normalize().toString();
         String text = Files.readString(file);
@@ -193,7 +209,8 @@ public final class RouteChecks {
         List<Problem> problems = new ArrayList<>();
         List<MappingNode> endpoints = new ArrayList<>();
         collectEndpoints(tree, endpoints);
-        Map<String, String> aliases = componentAliases(tree);
+        Map<String, String> aliases = new LinkedHashMap<>(declaredElsewhere);
+        aliases.putAll(componentAliases(tree));
         for (MappingNode endpoint : endpoints) {
             String uri = null;
             Map<String, String> parameters = new LinkedHashMap<>();

@@ -1,0 +1,212 @@
+package com.example.notify.preview;
+
+import com.example.notify.contacts.ContactDirectory;
+import com.example.notify.email.EmailComposer;
+import com.example.notify.email.TemplateRenderer;
+import com.example.notify.event.EventValidator;
+import com.example.notify.event.NotificationEvent;
+import com.example.notify.failure.NotificationFailureException;
+import com.example.notify.pardot.ProspectMapper;
+import com.example.notify.preferences.RecipientPreferences;
+import com.example.notify.signing.StandardWebhooksSigner;
+import com.example.notify.support.CamelContextBean;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.DefaultExchange;
+
+/**
+ * What an event would produce, per channel, without sending anything: runs the beans delivery runs (the event
+ * validator, the contact directory, the recipient preferences, the email composer and its template renderer, the
+ * Pardot prospect mapper, the webhook template and the Standard Webhooks signer) on an exchange of its own, and
+ * never calls a route: no provider is called, no dedupe key is stored, no status or record is published.
+ *
+ * <p>Not evaluated: politeness (its limiter counts what it is asked about, so asking would use up a recipient's
+ * allowance) and the Pardot recent-upsert cache and quota (state of the running bundle, not of the event).
+ */
+public class NotificationPreview extends CamelContextBean {
+
+    static final int SUBJECT_LIMIT = 78;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The report for one event (its JSON as received); an event that fails validation is a report with the problems. */
+    public PreviewReport preview(byte[] eventJson) {
+        PreviewReport report = new PreviewReport();
+        NotificationEvent event;
+        try {
+            event = bean("eventValidator", EventValidator.class).validate(eventJson, Map.of());
+        } catch (NotificationFailureException e) {
+            report.decision("validation", "refused: " + e.reason() + ": " + e.getMessage());
+            return report;
+        }
+        report.decision("validation", "valid: type " + event.getType() + ", template " + event.getTemplate()
+                + ", channels " + event.getChannels());
+        if (event.getRecipient().getContactId() != null) {
+            try {
+                event = event.withContact(bean("contactDirectory", ContactDirectory.class).find(event.getRecipient().getContactId()));
+                report.decision("contact", "found");
+            } catch (NotificationFailureException e) {
+                report.decision("contact", "not usable: " + e.reason());
+                return report;
+            } catch (RuntimeException e) {
+                report.decision("contact", "lookup failed: " + e.getClass().getSimpleName());
+                return report;
+            }
+        } else {
+            report.decision("contact", "none (inline recipient)");
+        }
+        for (String channel : event.getChannels()) {
+            report.channels.put(channel, channel(event, channel));
+        }
+        return report;
+    }
+
+    private PreviewReport.Channel channel(NotificationEvent event, String channel) {
+        PreviewReport.Channel out = new PreviewReport.Channel();
+        RecipientPreferences preferences = bean("recipientPreferences", RecipientPreferences.class);
+        String declined = preferences.declineReason(event, channel);
+        out.decisions.put("preferences", declined == null ? "goes out (suppression list and opt-outs checked)" : "skipped: " + declined);
+        out.decisions.put("politeness", "not evaluated (asking would count towards the recipient's allowance)");
+        Exchange exchange = new DefaultExchange(getCamelContext());
+        exchange.setProperty("notifyEvent", event);
+        exchange.setProperty("notifyChannel", channel);
+        try {
+            switch (channel) {
+                case "email" -> email(event, exchange, out);
+                case "pardot" -> pardot(exchange, out);
+                case "webhook" -> webhook(event, out);
+                default -> out.warnings.add("channel " + channel + " has no preview");
+            }
+        } catch (NotificationFailureException e) {
+            out.error = e.reason() + ": " + e.getMessage();
+            if (TemplateRenderer.TEMPLATE_PARAMETER_MISSING.equals(e.reason())) {
+                out.warnings.add("missing parameter: " + e.getMessage());
+            }
+            if ("unsubscribe-not-configured".equals(e.reason())) {
+                out.warnings.add("bulk type without List-Unsubscribe: " + e.getMessage());
+            }
+        } catch (Exception e) {
+            out.error = e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        return out;
+    }
+
+    private void email(NotificationEvent event, Exchange exchange, PreviewReport.Channel out) throws Exception {
+        EmailComposer composer = bean("emailComposer", EmailComposer.class);
+        MimeMessage message = composer.compose(exchange);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        message.writeTo(bytes);
+        out.decisions.put("provider", composer.provider(exchange));
+        out.mime = bytes.toString(StandardCharsets.UTF_8);
+        out.subject = message.getSubject();
+        TemplateRenderer renderer = bean("templateRenderer", TemplateRenderer.class);
+        Map<String, Object> model = TemplateRenderer.modelOf(event);
+        String text = renderer.renderPart(event.getTemplate(), "text.ftl", event.getLocale(), model, true);
+        out.html = renderer.renderPart(event.getTemplate(), "html.ftlh", event.getLocale(), model, false);
+        out.text = text;
+        out.warnings.addAll(emailWarnings(renderer, event, message, text, out.html));
+    }
+
+    static List<String> emailWarnings(TemplateRenderer renderer, NotificationEvent event, MimeMessage message,
+            String text, String html) throws Exception {
+        List<String> warnings = new ArrayList<>();
+        if (event.getLocale() != null) {
+            String suffix = "_" + event.getLocale().replace('-', '_') + ".";
+            for (String part : List.of("subject.ftl", "text.ftl", "html.ftlh")) {
+                String source = renderer.sourceOf(event.getTemplate(), part, event.getLocale());
+                if (source != null && !source.contains(suffix)) {
+                    warnings.add("fallback locale used: " + source + " for locale " + event.getLocale());
+                }
+            }
+        }
+        if (text == null || text.isBlank()) {
+            warnings.add("no text part: text.ftl renders empty");
+        }
+        if (html == null) {
+            warnings.add("no HTML part: the template has no html.ftlh");
+        }
+        String subject = message.getSubject();
+        if (subject != null && subject.length() > SUBJECT_LIMIT) {
+            warnings.add("subject over " + SUBJECT_LIMIT + " characters (" + subject.length() + ")");
+        }
+        return warnings;
+    }
+
+    private void pardot(Exchange exchange, PreviewReport.Channel out) throws Exception {
+        String body = bean("prospectMapper", ProspectMapper.class).body(exchange);
+        out.method = "POST";
+        out.url = property("notify.pardot.base-url").orElse("") + "/api/v5/objects/prospects/do/upsertLatestByEmail";
+        out.headers.put("Authorization", "Bearer <token from notify.pardot.oauth.*>");
+        property("notify.pardot.business-unit-id").ifPresent(v -> out.headers.put("Pardot-Business-Unit-Id", v));
+        if (Boolean.parseBoolean(property("notify.pardot.return-api-usage").orElse("false"))) {
+            out.headers.put("X-Return-Api-Usage", "1");
+        }
+        out.headers.put("Content-Type", "application/json");
+        out.body = body;
+        out.prospect = JSON.readTree(body).path("prospect");
+        out.decisions.put("provider", "pardot (recent-upsert cache and daily quota not evaluated)");
+    }
+
+    private void webhook(NotificationEvent event, PreviewReport.Channel out) throws Exception {
+        // the same lookup as routes/deliver-webhook.camel.yaml: the contact's URL, else the type's, else the default
+        String url = property("notify.webhook.url." + event.getType()).or(() -> property("notify.webhook.url")).orElse("");
+        String secrets = property("notify.webhook.signing-secrets." + event.getType())
+                .or(() -> property("notify.webhook.signing-secrets")).orElse("");
+        if (event.getContact() != null && event.getContact().getFields().get("webhookUrl") != null) {
+            url = String.valueOf(event.getContact().getFields().get("webhookUrl"));
+            secrets = property("notify.webhook.signing-secrets").orElse("");
+            out.decisions.put("url", "the contact's webhookUrl");
+        } else {
+            out.decisions.put("url", "notify.webhook.url(.<type>)");
+        }
+        String allowed = property("notify.webhook.allowed-urls").orElse("");
+        if (!Pattern.compile(allowed).matcher(url).matches()) {
+            out.error = "webhook-url-not-allowed: no webhook URL, or one outside notify.webhook.allowed-urls";
+        }
+        String rendered = bean("templateRenderer", TemplateRenderer.class).renderFor(event, "webhook.ftl");
+        // as the route: parsed and written again by Jackson, so the bytes posted are compact JSON
+        String body = JSON.writeValueAsString(JSON.readTree(rendered));
+        out.method = "POST";
+        out.url = url;
+        out.headers.put("Content-Type", "application/json; charset=utf-8");
+        out.headers.putAll(bean("postSigner", StandardWebhooksSigner.class).headers(secrets, event.deliveryKey("webhook"), body));
+        out.body = body;
+        out.decisions.put("signed", secrets.isBlank() ? "no (no signing secret configured)" : "yes");
+    }
+
+    private <T> T bean(String name, Class<T> type) {
+        T bean = getCamelContext().getRegistry().lookupByNameAndType(name, type);
+        if (bean == null) {
+            throw new IllegalStateException("bean " + name + " is not in the registry");
+        }
+        return bean;
+    }
+
+    /**
+     * The admin endpoint (routes/preview-events.camel.yaml): the event JSON in the body; the report as JSON, or
+     * with query {@code format=html} the email preview as a page for a browser.
+     */
+    public String respond(Exchange exchange) throws Exception {
+        PreviewReport report = preview(exchange.getMessage().getBody(byte[].class));
+        boolean html = "html".equals(exchange.getMessage().getHeader("format", String.class));
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, html ? "text/html; charset=utf-8" : "application/json");
+        return html ? PreviewPage.html(report) : json(report);
+    }
+
+    /** The report as JSON. */
+    public static String json(PreviewReport report) throws Exception {
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report);
+    }
+
+    static Map<String, Object> map() {
+        return new LinkedHashMap<>();
+    }
+}
