@@ -182,7 +182,8 @@ class DigestRouteTest {
         TestKafka.publish(EVENTS, cid, event(items.get(0), "com.example.activity", cid, "one"));
         TestKafka.publish(EVENTS, cid, event(items.get(1), "com.example.activity", cid, "two"));
         awaitDigested(items.subList(0, 2));
-        Thread.sleep(500); // the collector has read them into its window
+        // the window is open in the collector's memory (and its items uncommitted) when it stops
+        Awaitility.await().atMost(WAIT).until(() -> collector.getPendingItems() >= 2);
         collector.stop();
         TestKafka.publish(EVENTS, cid, event(items.get(2), "com.example.activity", cid, "three"));
         awaitDigested(items.subList(2, 3));
