@@ -48,6 +48,11 @@ import org.slf4j.LoggerFactory;
 public class DigestCollector {
 
     private static final Logger LOG = LoggerFactory.getLogger(DigestCollector.class);
+    /**
+     * A window closes early once its items' headers reach this size: the digest record carries them all and must
+     * stay well below the producer's max.request.size (1 MiB) with the first item's value (notify.event.max-bytes).
+     */
+    static final long MAX_ITEM_BYTES = 512 * 1024;
 
     private Properties clientConfig = new Properties();
     private String groupId;
@@ -69,6 +74,8 @@ public class DigestCollector {
         final long closes;
         final long firstOffset;
         final List<ConsumerRecord<byte[], byte[]>> items = new ArrayList<>();
+        /** Bytes of the items' item headers: the digest record carries them all. */
+        long itemBytes;
 
         Window(long closes, long firstOffset) {
             this.closes = closes;
@@ -148,7 +155,9 @@ public class DigestCollector {
                     windowsOf.put(key, window);
                 }
                 window.items.add(record);
-                if (window.items.size() >= maxItems) {
+                Header item = record.headers().lastHeader(DigestItems.ITEM);
+                window.itemBytes += item == null || item.value() == null ? 0 : item.value().length;
+                if (window.items.size() >= maxItems || window.itemBytes >= MAX_ITEM_BYTES) {
                     sends.add(publish(producer, tp, key, windowsOf.remove(key)));
                 }
             }
