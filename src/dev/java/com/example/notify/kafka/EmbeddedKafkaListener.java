@@ -65,6 +65,8 @@ public class EmbeddedKafkaListener extends MainListenerSupport {
         withRetention.accept(property.apply("notify.kafka.topic.status"), "status");
         withRetention.accept(property.apply("notify.kafka.topic.dlq"), "dlq");
         withRetention.accept(property.apply("notify.kafka.topic.pardot-deferred"), "pardot-deferred");
+        // digest items wait here until their window closes (at most a day for an until window): 3 d
+        withRetention.accept(property.apply("notify.kafka.topic.digest"), "digest");
         for (String channel : property.apply("notify.channels").orElse("").split(",")) {
             if (!channel.isBlank()) {
                 withRetention.accept(property.apply("notify.kafka.topic.deliver." + channel.strip()), "deliver");

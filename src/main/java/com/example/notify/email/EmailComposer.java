@@ -16,6 +16,7 @@ import jakarta.mail.util.StreamProvider;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -33,6 +34,10 @@ import org.apache.camel.Exchange;
 public class EmailComposer extends CamelContextBean {
 
     public static final String MESSAGE_ID_PROPERTY = "notifyMessageId";
+    /** Set by deliver-email for a digest record: its items and its id (com.example.notify.digest). */
+    public static final String DIGEST_ITEMS_PROPERTY = "notifyDigestItems";
+    public static final String DIGEST_ID_PROPERTY = "notifyDigestId";
+    private String digestTemplate = "digest";
 
     static {
         // Jakarta Mail looks its StreamProvider up through ServiceLoader on every encode, scanning every jar on
@@ -73,8 +78,21 @@ public class EmailComposer extends CamelContextBean {
         if (unsubscribeLink != null) {
             model.put("unsubscribeUrl", unsubscribeLink); // a fresh map per event
         }
-        RenderedEmail rendered = renderer.render(event.getTemplate(), event.getLocale(), model);
-        String messageId = messageId(event, channel);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> digestItems = exchange.getProperty(DIGEST_ITEMS_PROPERTY, List.class);
+        String digestId = exchange.getProperty(DIGEST_ID_PROPERTY, String.class);
+        RenderedEmail rendered;
+        String messageId;
+        if (digestItems != null && digestId != null) {
+            // a digest: one message with all items (in order of arrival), from the type's digest template
+            model.put("items", digestItems);
+            model.put("digest", Map.of("id", digestId, "count", digestItems.size()));
+            rendered = renderer.render(digestTemplate(event), event.getLocale(), model);
+            messageId = messageIdOf(digestId, channel);
+        } else {
+            rendered = renderer.render(event.getTemplate(), event.getLocale(), model);
+            messageId = messageId(event, channel);
+        }
         MimeMessage message = new FixedIdMimeMessage(SESSION, messageId);
         message.setFrom(configuredAddress(typeSetting(event, "from").orElse(from), "from"));
         Optional<String> reply = typeSetting(event, "reply-to").or(() -> Optional.ofNullable(blankToNull(replyTo)));
@@ -113,7 +131,20 @@ public class EmailComposer extends CamelContextBean {
 
     /** {@code <hash of source+id>.<channel>@domain}: stable across retries and replays of the same event. */
     String messageId(NotificationEvent event, String channel) {
-        String digest = com.example.notify.preferences.RecipientKeys.sha256Hex(event.getDedupeKey());
+        return messageIdOf(event.getDedupeKey(), channel);
+    }
+
+    /** {@code notify.digest.types.<type>.template}, else {@code notify.digest.template} (templates/digest). */
+    String digestTemplate(NotificationEvent event) {
+        return property(com.example.notify.digest.DigestWindows.PREFIX + event.getType() + ".template").orElse(digestTemplate);
+    }
+
+    public void setDigestTemplate(String digestTemplate) {
+        this.digestTemplate = digestTemplate;
+    }
+
+    private String messageIdOf(String dedupeKey, String channel) {
+        String digest = com.example.notify.preferences.RecipientKeys.sha256Hex(dedupeKey);
         String domain = blankToNull(messageIdDomain) != null ? messageIdDomain : domainOf(from);
         return "<" + digest.substring(0, 32) + "." + channel + "@" + domain + ">";
     }

@@ -68,6 +68,10 @@ public class NotifyMetrics extends CamelContextBean {
         if ("dead-lettered".equals(outcome)) {
             counter("notify_dead_letters_total", "channel", channel, "reason", code(reason)).increment();
         }
+        if ("scheduled".equals(outcome) || "deferred".equals(outcome) || "digested".equals(outcome)) {
+            // delivery timing (issue 25): accepted now, delivered later (scheduled send, quiet hours, digest window)
+            counter("notify_delivery_timing_total", "channel", channel, "outcome", outcome).increment();
+        }
         if ("skipped".equals(outcome)) {
             counter("notify_skipped_total", "channel", channel, "reason", code(reason)).increment();
         }
@@ -120,6 +124,21 @@ public class NotifyMetrics extends CamelContextBean {
         if (tokens != null) {
             FunctionCounter.builder("notify_pardot_token_fetches", tokens, PardotTokenSource::getFetches)
                     .description("OAuth2 token requests (first fetch, expiry, refresh after 401/184)").register(r);
+        }
+        for (String outcome : List.of("scheduled", "deferred", "digested")) {
+            r.counter("notify_delivery_timing_total", "channel", "email", "outcome", outcome);
+        }
+        com.example.notify.digest.DigestCollector digests =
+                beans.lookupByNameAndType("digestCollector", com.example.notify.digest.DigestCollector.class);
+        if (digests != null) {
+            Gauge.builder("notify_digest_pending_items", digests, com.example.notify.digest.DigestCollector::getPendingItems)
+                    .description("digest items waiting in open windows on this replica").register(r);
+            Gauge.builder("notify_digest_open_windows", digests, com.example.notify.digest.DigestCollector::getPendingWindows)
+                    .description("open digest windows (recipient and type) on this replica").register(r);
+            FunctionCounter.builder("notify_digests_published", digests, com.example.notify.digest.DigestCollector::getDigestsPublished)
+                    .description("digest records published to the email stage (a window rebuilt after a crash counts again)").register(r);
+            FunctionCounter.builder("notify_digest_items_published", digests, com.example.notify.digest.DigestCollector::getItemsPublished)
+                    .description("items in the digest records published").register(r);
         }
         PooledJavaMailSender smtp = beans.lookupByNameAndType("smtpSender", PooledJavaMailSender.class);
         if (smtp != null) {

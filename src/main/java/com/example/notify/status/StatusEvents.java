@@ -28,7 +28,14 @@ public class StatusEvents {
         String status = exchange.getProperty("notifyStatus", String.class);
         String channel = exchange.getProperty("notifyChannel", String.class);
         var message = exchange.getMessage();
-        String subjectRef = event != null ? event.getId()
+        // a digest (com.example.notify.digest): the digest's own status is about the digest id; an item's
+        // status (notifyDigestItem) is about the item's event and points at the digest
+        String digestId = exchange.getProperty("notifyDigestId", String.class);
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> item = exchange.getProperty("notifyDigestItem", java.util.Map.class);
+        String eventId = item != null ? String.valueOf(item.get("id")) : digestId != null ? digestId
+                : event != null ? event.getId() : null;
+        String subjectRef = event != null ? eventId
                 : message.getHeader("kafka.TOPIC") + "/" + message.getHeader("kafka.PARTITION") + "/"
                   + message.getHeader("kafka.OFFSET");
 
@@ -49,9 +56,9 @@ public class StatusEvents {
         }
         ObjectNode data = envelope.putObject("data");
         if (event != null) {
-            data.put("eventId", event.getId());
-            data.put("eventSource", event.getSource());
-            data.put("eventType", event.getType());
+            data.put("eventId", eventId);
+            data.put("eventSource", item != null ? String.valueOf(item.get("source")) : event.getSource());
+            data.put("eventType", item != null ? String.valueOf(item.get("type")) : event.getType());
         } else {
             // the record never became an event (invalid): point at it by its coordinates
             data.put("topic", message.getHeader("kafka.TOPIC", String.class));
@@ -74,6 +81,7 @@ public class StatusEvents {
             // quiet hours: when the recipient's window ends
             data.put("notBefore", Instant.ofEpochMilli(notBefore).toString());
         }
+        putIfSet(data, "digestId", digestId);
         putIfSet(data, "provider", exchange.getProperty("notifyProvider", String.class));
         putIfSet(data, "messageId", exchange.getProperty("notifyMessageId", String.class));
         putIfSet(data, "providerMessageId", exchange.getProperty("notifyProviderMessageId", String.class));

@@ -1,0 +1,1 @@
+${digest.count} new notification<#if digest.count != 1>s</#if>
