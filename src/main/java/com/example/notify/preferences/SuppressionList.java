@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Addresses that must not be sent to (bounces, complaints, unsubscribes), kept as address hashes, fed from
  * the compacted suppressions topic by the {@code suppression-feed} route. Record key: the address or its
- * SHA-256 hex (lower-cased address); value {@code {"reason": "bounce|complaint|unsubscribe|erased|…"}} (erased:
+ * SHA-256 hex (lower-cased address); value {@code {"reason": "bounce|hard-bounce|complaint|unsubscribe|erased|…"}} (hard-bounce: an SMTP reply
+ * the reply table marks {@code suppress}, see {@link HardBounces}) (erased:
  * {@code bin/erase-recipient}, which writes the hash only); an empty
  * value (tombstone) lifts the suppression. An unreadable value still suppresses: when in doubt, do not send.
  *
@@ -26,7 +27,7 @@ public class SuppressionList {
 
     private static final Logger LOG = LoggerFactory.getLogger(SuppressionList.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Set<String> REASONS = Set.of("bounce", "complaint", "unsubscribe", "erased");
+    private static final Set<String> REASONS = Set.of("bounce", "hard-bounce", "complaint", "unsubscribe", "erased");
 
     /**
      * Reason per record key as written (lower-cased): the address hash, or the address itself for a record keyed
@@ -114,7 +115,7 @@ public class SuppressionList {
         return listUnsubscribes.contains(listKey(RecipientKeys.addressHash(email), list));
     }
 
-    private static final java.util.List<String> STRENGTH = java.util.List.of("erased", "complaint", "bounce", "unsubscribe", "other");
+    private static final java.util.List<String> STRENGTH = java.util.List.of("erased", "complaint", "hard-bounce", "bounce", "unsubscribe", "other");
 
     public int size() {
         return reasonByKey.size() + listUnsubscribes.size();
