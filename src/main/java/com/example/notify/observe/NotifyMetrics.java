@@ -68,6 +68,11 @@ public class NotifyMetrics extends CamelContextBean {
         if ("dead-lettered".equals(outcome)) {
             counter("notify_dead_letters_total", "channel", channel, "reason", code(reason)).increment();
         }
+        if ("bounced".equals(outcome)) {
+            // deliverability feedback by kind (hard-bounce now; complaint and soft-bounce once SES feedback is read);
+            // the alert rules divide it by the email deliveries
+            counter("notify_email_feedback_total", "kind", "hard-bounce").increment();
+        }
         if ("skipped".equals(outcome)) {
             counter("notify_skipped_total", "channel", channel, "reason", code(reason)).increment();
         }
@@ -105,6 +110,9 @@ public class NotifyMetrics extends CamelContextBean {
         }
         for (String channel : channels) {
             r.counter("notify_skipped_total", "channel", channel, "reason", "already-sent");
+        }
+        for (String kind : List.of("hard-bounce", "soft-bounce", "complaint")) {
+            r.counter("notify_email_feedback_total", "kind", kind);
         }
         var beans = getCamelContext().getRegistry();
         PardotQuota quota = beans.lookupByNameAndType("pardotQuota", PardotQuota.class);

@@ -102,10 +102,18 @@ class HardBounceRouteTest {
         return statusData(status).path("status").asText() + statusData(status).path("reason").asText("").replaceAll("^(.+)$", "/$1");
     }
 
+    private double hardBounces() {
+        var registry = context.getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+        var counter = registry == null ? null : registry.find("notify_email_feedback_total").tag("kind", "hard-bounce").counter();
+        return counter == null ? 0 : counter.count();
+    }
+
     private void assertHardBounceClosesTheLoop(String email, String code) {
         int acceptedBefore = RELAY.accepted.size();
+        double bouncesBefore = hardBounces();
         String first = publish(email);
         assertThat(outcome(first)).isEqualTo("bounced/" + code);
+        assertThat(hardBounces()).as("notify_email_feedback_total{kind=hard-bounce}").isEqualTo(bouncesBefore + 1);
 
         List<ConsumerRecord<String, byte[]>> records = TestKafka.read(SUPPRESSIONS,
                 r -> r.key().equals(RecipientKeys.addressHash(email)), 1, WAIT, SETTLE);
