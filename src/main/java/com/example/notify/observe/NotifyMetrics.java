@@ -72,6 +72,11 @@ public class NotifyMetrics extends CamelContextBean {
             // delivery timing (issue 25): accepted now, delivered later (scheduled send, quiet hours, digest window)
             counter("notify_delivery_timing_total", "channel", channel, "outcome", outcome).increment();
         }
+        if ("bounced".equals(outcome)) {
+            // deliverability feedback by kind (hard-bounce now; complaint and soft-bounce once SES feedback is read);
+            // the alert rules divide it by the email deliveries
+            counter("notify_email_feedback_total", "kind", "hard-bounce").increment();
+        }
         if ("skipped".equals(outcome)) {
             counter("notify_skipped_total", "channel", channel, "reason", code(reason)).increment();
         }
@@ -109,6 +114,9 @@ public class NotifyMetrics extends CamelContextBean {
         }
         for (String channel : channels) {
             r.counter("notify_skipped_total", "channel", channel, "reason", "already-sent");
+        }
+        for (String kind : List.of("hard-bounce", "soft-bounce", "complaint")) {
+            r.counter("notify_email_feedback_total", "kind", kind);
         }
         var beans = getCamelContext().getRegistry();
         PardotQuota quota = beans.lookupByNameAndType("pardotQuota", PardotQuota.class);

@@ -2,6 +2,9 @@ package com.example.notify.preferences;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -14,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Addresses that must not be sent to (bounces, complaints, unsubscribes), kept as address hashes, fed from
  * the compacted suppressions topic by the {@code suppression-feed} route. Record key: the address or its
- * SHA-256 hex (lower-cased address); value {@code {"reason": "bounce|complaint|unsubscribe|erased|…"}} (erased:
+ * SHA-256 hex (lower-cased address); value {@code {"reason": "bounce|hard-bounce|soft-bounce|complaint|unsubscribe|manual|erased|…", "at": …}} (hard-bounce: an SMTP reply
+ * the reply table marks {@code suppress}, see {@link HardBounces}) (erased:
  * {@code bin/erase-recipient}, which writes the hash only); an empty
  * value (tombstone) lifts the suppression. An unreadable value still suppresses: when in doubt, do not send.
  *
@@ -26,7 +30,7 @@ public class SuppressionList {
 
     private static final Logger LOG = LoggerFactory.getLogger(SuppressionList.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Set<String> REASONS = Set.of("bounce", "complaint", "unsubscribe", "erased");
+    private static final Set<String> REASONS = Set.of("bounce", "hard-bounce", "soft-bounce", "complaint", "unsubscribe", "erased", "manual");
 
     /**
      * Reason per record key as written (lower-cased): the address hash, or the address itself for a record keyed
@@ -35,6 +39,28 @@ public class SuppressionList {
      * different partitions and may be applied in either order).
      */
     private final Map<String, String> reasonByKey = new ConcurrentHashMap<>();
+    /**
+     * When each soft-bounce suppression lapses, by record key: its {@code at} (else the record's timestamp, else
+     * the time it was read) plus {@link #setSoftBounceTtl the TTL}. Only soft bounces expire; every other reason
+     * holds until a tombstone lifts it.
+     */
+    private final Map<String, Instant> expiresAt = new ConcurrentHashMap<>();
+    private Duration softBounceTtl = Duration.ofDays(7);
+    private Clock clock = Clock.systemUTC();
+
+    /** ISO-8601 duration ({@code P7D}) a soft-bounce suppression lasts (notify.suppression.soft-bounce-ttl). */
+    public void setSoftBounceTtl(String ttl) {
+        Duration parsed = Duration.parse(ttl.strip());
+        if (parsed.isNegative() || parsed.isZero()) {
+            throw new IllegalArgumentException("notify.suppression.soft-bounce-ttl must be positive, was " + ttl);
+        }
+        this.softBounceTtl = parsed;
+    }
+
+    void setClock(Clock clock) {
+        this.clock = clock;
+    }
+
     /** List-scoped unsubscribes by record key ({@code <address hash>:<list>}, lower-cased). */
     private final Set<String> listUnsubscribes = ConcurrentHashMap.newKeySet();
 
@@ -74,9 +100,42 @@ public class SuppressionList {
             }
         } else if (value == null || value.isBlank()) {
             reasonByKey.remove(normalized);
+            expiresAt.remove(normalized);
         } else {
-            reasonByKey.put(normalized, reasonOf(value));
+            String reason = reasonOf(value);
+            if ("soft-bounce".equals(reason)) {
+                Long timestamp = exchange.getMessage().getHeader(KafkaConstants.TIMESTAMP, Long.class);
+                expiresAt.put(normalized, since(value, timestamp).plus(softBounceTtl));
+            } else {
+                expiresAt.remove(normalized);
+            }
+            reasonByKey.put(normalized, reason);
         }
+    }
+
+    /** The record's {@code at}, else the record timestamp, else now. */
+    private Instant since(String value, Long recordTimestamp) {
+        try {
+            String at = MAPPER.readTree(value).path("at").asText("");
+            if (!at.isEmpty()) {
+                return Instant.parse(at);
+            }
+        } catch (Exception e) {
+            // unreadable "at": fall back to the record's own time
+        }
+        return recordTimestamp != null && recordTimestamp > 0 ? Instant.ofEpochMilli(recordTimestamp) : clock.instant();
+    }
+
+    /** The key's reason, or null when there is none or it was a soft bounce that has lapsed. */
+    private String live(String key) {
+        String reason = reasonByKey.get(key);
+        if (reason != null && "soft-bounce".equals(reason)) {
+            Instant until = expiresAt.get(key);
+            if (until != null && !clock.instant().isBefore(until)) {
+                return null;
+            }
+        }
+        return reason;
     }
 
     static String reasonOf(String value) {
@@ -98,8 +157,12 @@ public class SuppressionList {
         if (email == null || reasonByKey.isEmpty()) {
             return null;
         }
-        String byHash = reasonByKey.get(RecipientKeys.addressHash(email));
-        String byAddress = reasonByKey.get(email.strip().toLowerCase(Locale.ROOT));
+        String byHash = live(RecipientKeys.addressHash(email));
+        if (byHash == null) {
+            // written before addresses were canonicalised (differs only for non-ASCII or quoted addresses)
+            byHash = live(RecipientKeys.legacyAddressHash(email));
+        }
+        String byAddress = live(email.strip().toLowerCase(Locale.ROOT));
         if (byHash == null || byAddress == null) {
             return byHash != null ? byHash : byAddress;
         }
@@ -114,7 +177,7 @@ public class SuppressionList {
         return listUnsubscribes.contains(listKey(RecipientKeys.addressHash(email), list));
     }
 
-    private static final java.util.List<String> STRENGTH = java.util.List.of("erased", "complaint", "bounce", "unsubscribe", "other");
+    private static final java.util.List<String> STRENGTH = java.util.List.of("erased", "complaint", "hard-bounce", "bounce", "manual", "unsubscribe", "soft-bounce", "other");
 
     public int size() {
         return reasonByKey.size() + listUnsubscribes.size();

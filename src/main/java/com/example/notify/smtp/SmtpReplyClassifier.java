@@ -1,5 +1,6 @@
 package com.example.notify.smtp;
 
+import com.example.notify.failure.HardBounceException;
 import com.example.notify.failure.Masking;
 import com.example.notify.failure.NotificationFailureException;
 import com.example.notify.failure.PermanentFailureException;
@@ -17,6 +18,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
@@ -33,8 +37,22 @@ public class SmtpReplyClassifier {
 
     private final List<Rule> rules;
 
-    record Rule(String prefix, boolean permanent, String reason) {
+    /**
+     * One line of the table. {@code kind} CODE: {@code match} is a reply-code prefix ({@code 550}, {@code 5});
+     * ENHANCED: an RFC 3463 enhanced status code prefix ({@code 5.1.1}, {@code 5.1.}); TEXT: a reply-code prefix
+     * and a case-insensitive pattern found in the reply text ({@code 5~no such user}).
+     */
+    record Rule(Kind kind, String match, Pattern text, boolean permanent, String reason, boolean suppress) {
+
+        Rule(String prefix, boolean permanent, String reason) {
+            this(Kind.CODE, prefix, null, permanent, reason, false);
+        }
     }
+
+    enum Kind { CODE, ENHANCED, TEXT }
+
+    /** An enhanced status code at the start of the reply text (after the reply code), e.g. {@code 5.1.1}. */
+    private static final Pattern ENHANCED_CODE = Pattern.compile("^\\s*(?:[2-5][0-9]{2}[ -])?\\s*([245]\\.[0-9]{1,3}\\.[0-9]{1,3})\\b");
 
     public SmtpReplyClassifier() {
         this(null);
@@ -60,15 +78,41 @@ public class SmtpReplyClassifier {
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
-            String[] cols = line.split("\\s*,\\s*");
-            if (cols.length != 3 || !cols[0].matches("[2-5][0-9]{0,2}")
-                    || !(cols[1].equals("permanent") || cols[1].equals("transient"))) {
-                throw new IllegalArgumentException("smtp reply table: bad line '" + line + "'");
-            }
-            parsed.add(new Rule(cols[0], cols[1].equals("permanent"), cols[2]));
+            parsed.add(parseLine(line));
         }
-        parsed.sort(Comparator.comparingInt((Rule r) -> r.prefix().length()).reversed());
+        // within a kind the longest match wins; text rules keep the table's order (stable sort, equal length 0)
+        parsed.sort(Comparator.comparingInt((Rule r) -> r.kind() == Kind.TEXT ? 0 : r.match().length()).reversed());
         return parsed;
+    }
+
+    private static Rule parseLine(String line) {
+        String[] cols = line.split("\\s*,\\s*");
+        if (cols.length < 3 || cols.length > 4
+                || !(cols[1].equals("permanent") || cols[1].equals("transient"))
+                || !cols[2].matches("[a-z0-9]+(?:-[a-z0-9]+)*")
+                || cols.length == 4 && !(cols[3].equals("suppress") && cols[1].equals("permanent"))) {
+            throw new IllegalArgumentException("smtp reply table: bad line '" + line + "'");
+        }
+        boolean permanent = cols[1].equals("permanent");
+        boolean suppress = cols.length == 4;
+        String match = cols[0];
+        int tilde = match.indexOf('~');
+        if (tilde > 0 && match.substring(0, tilde).matches("[2-5][0-9]{0,2}") && tilde < match.length() - 1) {
+            Pattern text;
+            try {
+                text = Pattern.compile(match.substring(tilde + 1), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("smtp reply table: bad pattern in line '" + line + "'");
+            }
+            return new Rule(Kind.TEXT, match.substring(0, tilde), text, permanent, cols[2], suppress);
+        }
+        if (match.matches("[245]\\.[0-9]{1,3}(?:\\.[0-9]{0,3})?|[245]\\.")) {
+            return new Rule(Kind.ENHANCED, match, null, permanent, cols[2], suppress);
+        }
+        if (match.matches("[2-5][0-9]{0,2}")) {
+            return new Rule(Kind.CODE, match, null, permanent, cols[2], suppress);
+        }
+        throw new IllegalArgumentException("smtp reply table: bad line '" + line + "'");
     }
 
     public MessagingException classify(Exception failure) {
@@ -78,6 +122,7 @@ public class SmtpReplyClassifier {
                 return new MessagingException(decided.getMessage(), decided);
             }
         }
+        Throwable reply = replyOf(failure);
         int code = replyCode(failure);
         String detail = Masking.maskAndTruncate(describe(failure), 500);
         NotificationFailureException classified;
@@ -86,15 +131,71 @@ public class SmtpReplyClassifier {
             String reason = detail.contains("STARTTLS") ? "smtp-starttls-unavailable" : "smtp-connection-failed";
             classified = new TransientFailureException(reason, detail, failure);
         } else {
-            String text = String.valueOf(code);
-            Rule rule = rules.stream().filter(r -> text.startsWith(r.prefix())).findFirst()
-                    .orElse(new Rule(text, code >= 500, code >= 500 ? "smtp-rejected" : "smtp-deferred"));
+            Rule rule = rule(code, reply == null || reply.getMessage() == null ? "" : reply.getMessage());
             String message = "SMTP " + code + ": " + detail;
-            classified = rule.permanent()
-                    ? new PermanentFailureException(rule.reason(), message, failure)
-                    : new TransientFailureException(rule.reason(), message, failure);
+            if (rule.permanent() && rule.suppress() && code >= 500) {
+                classified = new HardBounceException(rule.reason(), message, failure);
+            } else {
+                classified = rule.permanent()
+                        ? new PermanentFailureException(rule.reason(), message, failure)
+                        : new TransientFailureException(rule.reason(), message, failure);
+            }
         }
         return new MessagingException(classified.getMessage(), classified);
+    }
+
+    /**
+     * The rule for a reply: an enhanced status code rule (longest prefix) when the reply text starts with such a
+     * code and one matches, else the first text rule whose code prefix and pattern match, else the longest
+     * reply-code prefix. The enhanced code is the relay's own structured verdict; text rules catch relays that
+     * send none (or a bare {@code 550}) and word the same thing their own way.
+     */
+    Rule rule(int code, String replyText) {
+        String text = String.valueOf(code);
+        String reply = replyText.strip();
+        Matcher enhanced = ENHANCED_CODE.matcher(reply);
+        if (enhanced.find()) {
+            String status = enhanced.group(1);
+            for (Rule r : rules) {
+                // an enhanced code must agree with the reply's class (a 5.x.x in a 4xx reply is ignored)
+                if (r.kind() == Kind.ENHANCED && status.charAt(0) == text.charAt(0)
+                        && (status + ".").startsWith(r.match().endsWith(".") ? r.match() : r.match() + ".")) {
+                    return r;
+                }
+            }
+        }
+        // bounded: at most the first 1000 characters of a reply are searched
+        String bounded = reply.length() > 1000 ? reply.substring(0, 1000) : reply;
+        for (Rule r : rules) {
+            if (r.kind() == Kind.TEXT && text.startsWith(r.match()) && r.text().matcher(bounded).find()) {
+                return r;
+            }
+        }
+        for (Rule r : rules) {
+            if (r.kind() == Kind.CODE && text.startsWith(r.match())) {
+                return r;
+            }
+        }
+        return new Rule(text, code >= 500, code >= 500 ? "smtp-rejected" : "smtp-deferred");
+    }
+
+    /** The exception carrying the relay's reply (the one {@link #replyCode} reads), or null. */
+    static Throwable replyOf(Throwable failure) {
+        for (Throwable t = failure; t != null; ) {
+            if (t instanceof SMTPAddressFailedException || t instanceof SMTPSenderFailedException) {
+                return t;
+            }
+            if (t instanceof SMTPSendFailedException e && e.getReturnCode() > 0) {
+                Throwable nested = e.getNextException() == null ? null : replyOf(e.getNextException());
+                return nested != null ? nested : e;
+            }
+            if (t instanceof AuthenticationFailedException) {
+                return t;
+            }
+            Throwable next = t instanceof MessagingException m && m.getNextException() != null ? m.getNextException() : t.getCause();
+            t = next == t ? null : next;
+        }
+        return null;
     }
 
     /** The SMTP reply code carried by the failure or one of the exceptions it chains, or -1. */

@@ -480,7 +480,7 @@ class FaultInjectionIT {
             int during4xx = attempts4xx.get();
             int most4xxPerRecipient = attempts4xxPerRecipient.values().stream().mapToInt(Integer::intValue).max().orElse(0);
             long pendingAfter4xx = pending(valid, mailed());
-            smtp.reply(to -> to.startsWith("reject") ? new RejectException(550, "5.1.1 no such user") : null);
+            smtp.reply(to -> to.startsWith("reject") ? new RejectException(550, "5.7.1 refused by policy") : null);
             waitForMailed(valid.size() / 2, Duration.ofSeconds(120));
             smtp.reply(to -> {
                 drops.incrementAndGet();
@@ -491,7 +491,7 @@ class FaultInjectionIT {
             Thread.sleep(5_000);
             waitFor("sends that met the 421 + drop", () -> drops.get() >= 5, Duration.ofSeconds(90), () -> "dropped " + drops.get());
             long pendingAfterDrops = pending(valid, mailed());
-            smtp.reply(to -> to.startsWith("reject") ? new RejectException(550, "5.1.1 no such user") : null);
+            smtp.reply(to -> to.startsWith("reject") ? new RejectException(550, "5.7.1 refused by policy") : null);
             awaitSettled(valid, Duration.ofSeconds(180));
             Map<String, String> expected = new HashMap<>();
             rejected.forEach(id -> expected.put(id, "smtp-recipient-rejected"));

@@ -252,7 +252,7 @@ class KubernetesManifestsTest {
         JsonNode rendered = overlay(name).one("PrometheusRule");
         JsonNode file = new YAMLMapper().readTree(Path.of("monitoring/alerts.yml").toFile());
         assertThat(rendered.path("spec")).isEqualTo(file.path("spec"));
-        assertThat(rendered.path("spec").path("groups").get(0).path("rules")).hasSize(11);
+        assertThat(rendered.path("spec").path("groups").get(0).path("rules")).hasSize(14);
     }
 
     @ParameterizedTest

@@ -97,4 +97,53 @@ class SuppressionListTest {
         assertThat(list.unsubscribedFrom("jane@example.com", "com.example.newsletter")).isFalse();
         assertThat(SuppressionList.isListKey("a:b@example.com")).isFalse();
     }
+
+    @Test
+    void canonicalAddressFoldsCaseNfcIdnTrailingDotAndNeedlessQuotes() {
+        assertThat(RecipientKeys.canonicalAddress("  Jane.Doe@Example.COM ")).isEqualTo("jane.doe@example.com");
+        assertThat(RecipientKeys.canonicalAddress("anna@Bücher.example")).isEqualTo("anna@xn--bcher-kva.example");
+        assertThat(RecipientKeys.canonicalAddress("anna@xn--bcher-kva.example.")).isEqualTo("anna@xn--bcher-kva.example");
+        // decomposed ü (u + combining diaeresis) and precomposed ü are the same mailbox
+        assertThat(RecipientKeys.addressHash("jose\u0301@example.com")).isEqualTo(RecipientKeys.addressHash("jos\u00e9@example.com"));
+        assertThat(RecipientKeys.addressHash("anna@B\u00fccher.example")).isEqualTo(RecipientKeys.addressHash("anna@xn--bcher-kva.example"));
+        assertThat(RecipientKeys.canonicalAddress("\"john.smith\"@example.com")).isEqualTo("john.smith@example.com");
+        assertThat(RecipientKeys.canonicalAddress("\"john smith\"@example.com")).isEqualTo("\"john smith\"@example.com");
+        assertThat(RecipientKeys.canonicalAddress("not-an-address")).isEqualTo("not-an-address");
+        // ASCII addresses hash exactly as before canonicalisation: existing suppressions keep matching
+        assertThat(RecipientKeys.addressHash("A@Example.com")).isEqualTo(RecipientKeys.legacyAddressHash("A@Example.com"));
+    }
+
+    @Test
+    void aSuppressionWrittenUnderTheLegacyHashOfAUnicodeDomainStillMatches() {
+        SuppressionList list = new SuppressionList();
+        apply(list, RecipientKeys.legacyAddressHash("anna@bücher.example"), "{\"reason\":\"complaint\"}");
+        assertThat(list.reasonFor("Anna@Bücher.example")).isEqualTo("complaint");
+        apply(list, RecipientKeys.addressHash("max@bücher.example"), "{\"reason\":\"hard-bounce\"}");
+        assertThat(list.reasonFor("max@xn--bcher-kva.example")).as("the punycode spelling is the same mailbox").isEqualTo("hard-bounce");
+    }
+
+    @Test
+    void reasonsAreKeptAndOnlySoftBouncesExpire() {
+        java.time.Instant now = java.time.Instant.parse("2026-12-03T06:00:00Z");
+        SuppressionList list = new SuppressionList();
+        list.setSoftBounceTtl("P7D");
+        list.setClock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+        apply(list, RecipientKeys.addressHash("soft@example.com"), "{\"reason\":\"soft-bounce\",\"at\":\"2026-11-30T06:00:00Z\"}");
+        apply(list, RecipientKeys.addressHash("old-soft@example.com"), "{\"reason\":\"soft-bounce\",\"at\":\"2026-11-20T06:00:00Z\"}");
+        apply(list, RecipientKeys.addressHash("hard@example.com"), "{\"reason\":\"hard-bounce\",\"at\":\"2020-01-01T00:00:00Z\"}");
+        apply(list, RecipientKeys.addressHash("manual@example.com"), "{\"reason\":\"manual\",\"at\":\"2020-01-01T00:00:00Z\"}");
+        apply(list, RecipientKeys.addressHash("old-bounce@example.com"), "{\"reason\":\"bounce\",\"at\":\"2020-01-01T00:00:00Z\"}");
+        assertThat(list.reasonFor("soft@example.com")).isEqualTo("soft-bounce");
+        assertThat(list.reasonFor("old-soft@example.com")).as("older than the TTL").isNull();
+        assertThat(list.reasonFor("hard@example.com")).isEqualTo("hard-bounce");
+        assertThat(list.reasonFor("manual@example.com")).isEqualTo("manual");
+        assertThat(list.reasonFor("old-bounce@example.com")).as("existing hard rules never expire").isEqualTo("bounce");
+        list.setClock(java.time.Clock.fixed(now.plus(java.time.Duration.ofDays(4)), java.time.ZoneOffset.UTC));
+        assertThat(list.reasonFor("soft@example.com")).isNull();
+        // a hard bounce after a soft one replaces it and does not expire
+        apply(list, RecipientKeys.addressHash("soft@example.com"), "{\"reason\":\"hard-bounce\"}");
+        assertThat(list.reasonFor("soft@example.com")).isEqualTo("hard-bounce");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> list.setSoftBounceTtl("PT0S"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -62,7 +62,8 @@ class FailoverRouteTest {
         TestKafka.createTopics(List.of("failover.events", "failover.status", "failover.dlq"), Set.of());
         SMTP.reply(to -> {
             SMTP_ATTEMPTS.incrementAndGet();
-            return to.startsWith("gone") ? new RejectException(550, "5.1.1 unknown user")
+            // a policy refusal: permanent, not a hard bounce (those end as bounced, HardBounceRouteTest)
+            return to.startsWith("gone") ? new RejectException(550, "5.7.1 message refused by policy")
                     : to.startsWith("busy") ? new RejectException(421, "4.3.2 try later") : null;
         });
     }

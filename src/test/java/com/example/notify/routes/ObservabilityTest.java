@@ -209,7 +209,7 @@ class ObservabilityTest {
         assumeTrue(toolPresent("promtool"), "promtool not installed (Debian package prometheus)");
         Path dir = ruleFile().getParent();
         Files.copy(Path.of("monitoring/alerts.test.yml"), dir.resolve("alerts.test.yml"));
-        assertThat(run(dir, "promtool", "check", "rules", "alerts.rules.yml")).contains("SUCCESS: 11 rules found");
+        assertThat(run(dir, "promtool", "check", "rules", "alerts.rules.yml")).contains("SUCCESS: 14 rules found");
         assertThat(run(dir, "promtool", "test", "rules", "alerts.test.yml")).contains("SUCCESS");
     }
 

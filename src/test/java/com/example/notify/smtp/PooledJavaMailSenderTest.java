@@ -134,8 +134,8 @@ class PooledJavaMailSenderTest {
             assertThat(classified(busy).reason()).isEqualTo("smtp-mailbox-busy");
 
             MessagingException gone = catchThrowableOfType(MessagingException.class, () -> sender.send(message("x", "gone@example.com")));
-            assertThat(classified(gone)).isInstanceOf(PermanentFailureException.class);
-            assertThat(classified(gone).reason()).isEqualTo("smtp-recipient-rejected");
+            assertThat(classified(gone)).isInstanceOf(com.example.notify.failure.HardBounceException.class);
+            assertThat(classified(gone).reason()).isEqualTo("smtp-recipient-unknown");
             assertThat(gone.getMessage()).contains("SMTP 550").contains("g***@example.com").doesNotContain("gone@example.com");
 
             sender.send(message("x", "ok@example.com"));
