@@ -87,7 +87,7 @@ public class PardotClient extends CamelContextBean {
 
     /** This replica's part of the business unit's concurrent requests. */
     int cap() {
-        return (int) (shares == null ? maxConcurrent : shares.share("pardot", maxConcurrent));
+        return (int) (shares() == null ? maxConcurrent : shares().share("pardot", maxConcurrent));
     }
 
     NotificationFailureException failure(int status, int code, String message) {
@@ -132,6 +132,17 @@ public class PardotClient extends CamelContextBean {
 
     public void setShares(ChannelShares shares) {
         this.shares = shares;
+    }
+
+    /**
+     * The channel shares (routes/channel-stage.camel.yaml), looked up when first needed: bean files are pre-parsed
+     * in no fixed order, so a reference at creation could miss it. None (a route driven alone): the whole limit.
+     */
+    private ChannelShares shares() {
+        if (shares == null && getCamelContext() != null) {
+            shares = getCamelContext().getRegistry().lookupByNameAndType("channelShares", ChannelShares.class);
+        }
+        return shares;
     }
 
     public void setTokens(PardotTokenSource tokens) {

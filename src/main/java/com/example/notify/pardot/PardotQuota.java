@@ -125,7 +125,7 @@ public class PardotQuota extends CamelContextBean {
 
     /** This replica's part of the daily limit, as the assignment has it now. */
     public long myLimit() {
-        return shares == null ? dailyLimit : shares.share("pardot", dailyLimit);
+        return shares() == null ? dailyLimit : shares().share("pardot", dailyLimit);
     }
 
     /** The business unit's usage today as Pardot last reported it (0 when not asked for). */
@@ -136,6 +136,17 @@ public class PardotQuota extends CamelContextBean {
 
     public void setShares(ChannelShares shares) {
         this.shares = shares;
+    }
+
+    /**
+     * The channel shares (routes/channel-stage.camel.yaml), looked up when first needed: bean files are pre-parsed
+     * in no fixed order, so a reference at creation could miss it. None (a route driven alone): the whole limit.
+     */
+    private ChannelShares shares() {
+        if (shares == null && getCamelContext() != null) {
+            shares = getCamelContext().getRegistry().lookupByNameAndType("channelShares", ChannelShares.class);
+        }
+        return shares;
     }
 
     public long getDailyLimit() {
