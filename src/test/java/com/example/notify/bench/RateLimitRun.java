@@ -152,6 +152,95 @@ final class RateLimitRun {
         return lo;
     }
 
+    record PardotResult(int replicas, int events, int dailyLimit, int maxConcurrent, long upserts, int maxInFlight, int deferred) {
+    }
+
+    /**
+     * L2 (issue 22): Pardot's limits across replicas. {@code replicas} packaged bundles in one group, ready and
+     * settled, then {@code events} Pardot events, more than a small daily quota allows; the stub counts the upserts
+     * it answered and the most it had in flight at once. The quota's overflow goes to the deferred topic.
+     */
+    static PardotResult pardot(BundleRun.Environment env, HttpStubs stubs, int replicas, int events, int dailyLimit, int maxConcurrent)
+            throws Exception {
+        String run = "l2-" + replicas + "-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> topics = new HashMap<>();
+        for (String t : List.of("events", "status", "dlq", "idempotency", "suppressions", "pardot-deferred")) {
+            topics.put(t, "bench." + run + "." + t);
+        }
+        String deliver = topics.get("events") + ".deliver.pardot";
+        env.broker().createTopics(List.of(topics.get("status"), topics.get("dlq"), topics.get("pardot-deferred")), Set.of(), 4);
+        env.broker().createTopics(List.of(topics.get("events"), topics.get("events") + ".priority", deliver, deliver + ".priority",
+                deliver + ".low"), Set.of(), PARTITIONS);
+        env.broker().createTopics(List.of(topics.get("idempotency"), topics.get("suppressions")),
+                Set.of(topics.get("idempotency"), topics.get("suppressions")), 1);
+        Map<String, String> extra = Map.of(
+                "notify.pardot.quota.daily-limit", String.valueOf(dailyLimit),
+                "notify.pardot.max-concurrent", String.valueOf(maxConcurrent),
+                "notify.pardot.per-second", "1000",
+                "notify.kafka.consumers", "2");
+        BundleRun.Spec spec = BundleRun.Spec.backlog("L2 " + replicas, "pardot", "dedupeStore", events, extra);
+        List<BundleProcess> bundles = new ArrayList<>();
+        try {
+            for (int r = 0; r < replicas; r++) {
+                bundles.add(start(env, spec, topics, run, r));
+            }
+            for (BundleProcess b : bundles) {
+                ready(b, run);
+            }
+            Thread.sleep(15_000);
+            stubs.reset();
+            try (KafkaProducer<String, String> producer = BundleRun.producer(env.broker())) {
+                for (int i = 0; i < events; i++) {
+                    producer.send(BundleRun.record(topics.get("events"), "pardot", run, i, Instant.now()));
+                }
+            }
+            // until every event has its outcome: an upsert, or deferred for the quota; the upserts count then stands
+            long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
+            int deferred = 0;
+            long last = -1;
+            long stableSince = System.nanoTime();
+            while (System.nanoTime() < deadline) {
+                deferred = countDeferred(env, topics.get("pardot-deferred"));
+                long upserts = stubs.upserts();
+                if (upserts != last) {
+                    last = upserts;
+                    stableSince = System.nanoTime();
+                }
+                if (upserts + deferred >= events && System.nanoTime() - stableSince > 10_000_000_000L) {
+                    break;
+                }
+                Thread.sleep(1_000);
+            }
+            return new PardotResult(replicas, events, dailyLimit, maxConcurrent, stubs.upserts(), stubs.maxUpsertsInFlight(), deferred);
+        } finally {
+            for (BundleProcess b : bundles) {
+                if (b.process.isAlive()) {
+                    b.kill();
+                }
+            }
+        }
+    }
+
+    private static int countDeferred(BundleRun.Environment env, String topic) {
+        Map<String, Object> config = new HashMap<>(env.broker().clientConfig());
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                org.apache.kafka.common.serialization.StringDeserializer.class.getName());
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(config)) {
+            var partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            return (int) consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    static List<String> pardotReport(PardotResult r) {
+        return List.of(("L2: %d replicas (packaged bundles, one group, settled before the first event), %,d Pardot events, "
+                + "a daily quota of %d and %d concurrent requests for the cluster: the stub answered %d upserts, at most %d at once; "
+                + "%d deferred for the quota").formatted(r.replicas(), r.events(), r.dailyLimit(), r.maxConcurrent(), r.upserts(),
+                r.maxInFlight(), r.deferred()));
+    }
+
     static List<String> report(List<Result> results) {
         List<String> lines = new ArrayList<>();
         lines.add("L1: one email throttle for the cluster, a 12-partition backlog, the replicas as packaged bundles in one group; "

@@ -201,6 +201,16 @@ final class Verdicts {
                 missing.result(met));
     }
 
+    /** L2: Pardot's cap and daily quota never exceeded by the replicas together; the quota used, not starved. */
+    static Row l2(RateLimitRun.PardotResult r) {
+        return new Row(format("L2 Pardot across %d replicas: %d concurrent, daily quota %d", r.replicas(), r.maxConcurrent(), r.dailyLimit()),
+                format("%d upserts, at most %d in flight, %d deferred of %,d events", r.upserts(), r.maxInFlight(), r.deferred(), r.events()),
+                "never more than the cap in flight; upserts ≤ the quota (and ≥ 0.9 × it: shares not starved)",
+                new Missing().unless(r.upserts() > 0, "no upsert answered").unless(r.upserts() + r.deferred() >= r.events(),
+                        "%d of %d events without an outcome", r.events() - r.upserts() - r.deferred(), r.events())
+                        .result(r.maxInFlight() <= r.maxConcurrent() && r.upserts() <= r.dailyLimit() && r.upserts() >= 0.9 * r.dailyLimit()));
+    }
+
     static Row d4(BundleRun.PriorityResult d4) {
         List<Double> latencies = d4.latenciesMs();
         double p50 = Stats.percentile(latencies, 50);

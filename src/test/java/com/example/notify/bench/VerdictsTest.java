@@ -17,6 +17,15 @@ class VerdictsTest {
     }
 
     @Test
+    void l2FailsAboveTheCapOrTheQuotaOrWhenSharesStarve() {
+        assertThat(Verdicts.l2(new RateLimitRun.PardotResult(3, 1200, 300, 5, 300, 3, 900)).result()).isEqualTo("PASS");
+        assertThat(Verdicts.l2(new RateLimitRun.PardotResult(3, 1200, 300, 5, 300, 6, 900)).result()).isEqualTo("FAIL");
+        assertThat(Verdicts.l2(new RateLimitRun.PardotResult(3, 1200, 300, 5, 301, 3, 899)).result()).isEqualTo("FAIL");
+        assertThat(Verdicts.l2(new RateLimitRun.PardotResult(3, 1200, 300, 5, 200, 3, 1000)).result()).isEqualTo("FAIL");
+        assertThat(Verdicts.l2(new RateLimitRun.PardotResult(3, 1200, 300, 5, 300, 3, 100)).result()).startsWith("FAIL (800 of 1200 events");
+    }
+
+    @Test
     void l1PassesOnlyWithEveryReplicaCountWithinTheLimit() {
         assertThat(Verdicts.l1(java.util.List.of(l1(1, 100.5, 101), l1(2, 99, 100), l1(3, 98.2, 103))).result()).isEqualTo("PASS");
         assertThat(Verdicts.l1(java.util.List.of(l1(1, 100, 101), l1(2, 99, 100), l1(3, 85, 99))).result()).isEqualTo("FAIL");
