@@ -1,6 +1,8 @@
 package com.example.notify.idempotency;
 
+import com.example.notify.kafka.PartitionAssignmentListener;
 import java.util.Collection;
+import java.util.Set;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.component.kafka.consumer.support.subcription.DefaultSubscribeAdapter;
@@ -20,6 +22,9 @@ import org.apache.kafka.common.TopicPartition;
  * consumer's thread, so no record of a partition is processed before its keys are back. Revoked or lost: Camel's
  * listener first (it commits what was processed), then the store closes the partitions (files kept). When the
  * selected repository is not a {@link PartitionedDedupeStore} (memoryIdempotency in dev) this only subscribes.
+ *
+ * <p>It also tells every {@link PartitionAssignmentListener} in the registry (the channel shares of the
+ * cluster-wide limits), after the store on assignment and before it on revocation.
  */
 public class DedupeSubscribeAdapter implements SubscribeAdapter, CamelContextAware {
 
@@ -36,10 +41,13 @@ public class DedupeSubscribeAdapter implements SubscribeAdapter, CamelContextAwa
                     store.assigned(partitions);
                 }
                 camelListener.onPartitionsAssigned(partitions);
+                Set<String> subscribed = consumer.subscription();
+                listeners().forEach(l -> l.assigned(partitions, subscribed, topic -> partitionCount(consumer, topic)));
             }
 
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                listeners().forEach(l -> l.revoked(partitions));
                 camelListener.onPartitionsRevoked(partitions);
                 PartitionedDedupeStore store = store();
                 if (store != null) {
@@ -49,6 +57,7 @@ public class DedupeSubscribeAdapter implements SubscribeAdapter, CamelContextAwa
 
             @Override
             public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                listeners().forEach(l -> l.revoked(partitions));
                 camelListener.onPartitionsLost(partitions);
                 PartitionedDedupeStore store = store();
                 if (store != null) {
@@ -57,6 +66,20 @@ public class DedupeSubscribeAdapter implements SubscribeAdapter, CamelContextAwa
             }
         };
         new DefaultSubscribeAdapter().subscribe(consumer, listener, topicInfo);
+    }
+
+    private Set<PartitionAssignmentListener> listeners() {
+        return camelContext == null ? Set.of() : camelContext.getRegistry().findByType(PartitionAssignmentListener.class);
+    }
+
+    private static int partitionCount(Consumer<?, ?> consumer, String topic) {
+        try {
+            var partitions = consumer.partitionsFor(topic);
+            return partitions == null ? 0 : partitions.size();
+        } catch (RuntimeException e) {
+            // metadata not at hand: the share stays as it was computed last (never above the whole limit)
+            return 0;
+        }
     }
 
     private PartitionedDedupeStore store() {

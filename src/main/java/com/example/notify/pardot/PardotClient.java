@@ -4,17 +4,18 @@ import com.example.notify.failure.Masking;
 import com.example.notify.failure.NotificationFailureException;
 import com.example.notify.failure.PermanentFailureException;
 import com.example.notify.failure.TransientFailureException;
+import com.example.notify.stage.ChannelShares;
 import com.example.notify.support.CamelContextBean;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Exchange;
 
 /**
  * One prospect upsert (the body built by {@link ProspectMapper}) through the {@code pardot-upsert-http}
- * route, within Pardot's limits: at most {@code maxConcurrent} requests in flight from this instance, one
- * request counted against the daily quota each. A rejected token (401 or code 184) is refreshed and the
+ * route, within Pardot's limits: at most this replica's share of {@code maxConcurrent} requests in flight (the
+ * cap is per business unit, so it is divided by {@link ChannelShares} and read again for every request: it
+ * follows the rebalances), one request counted against the daily quota each. A rejected token (401 or code 184) is refreshed and the
  * request retried once. Pardot reports limits in the JSON body: 66 (concurrency) and 202 (per-minute) are
  * transient, 122 (daily limit) spends the quota for the day, other 4xx are permanent with code and message.
  */
@@ -25,15 +26,15 @@ public class PardotClient extends CamelContextBean {
     private PardotTokenSource tokens;
     private PardotQuota quota;
     private String routeUri = "direct:pardot-upsert-http";
-    private volatile Semaphore inFlight = new Semaphore(5, true);
+    private int maxConcurrent = 5;
+    private ChannelShares shares;
     private final AtomicInteger maxSeenInFlight = new AtomicInteger();
-    private final AtomicInteger current = new AtomicInteger();
+    private int current;
 
     /** Upserts the prospect; returns its Pardot id. */
     public String upsert(Exchange exchange) throws InterruptedException {
         String body = exchange.getMessage().getBody(String.class);
-        inFlight.acquire();
-        maxSeenInFlight.accumulateAndGet(current.incrementAndGet(), Math::max);
+        acquireSlot();
         try {
             for (int attempt = 1; ; attempt++) {
                 if (!quota.tryAcquire()) {
@@ -65,9 +66,28 @@ public class PardotClient extends CamelContextBean {
                 throw failure(status, code, json.path("message").asText(""));
             }
         } finally {
-            current.decrementAndGet();
-            inFlight.release();
+            releaseSlot();
         }
+    }
+
+    /** Waits for a slot under the cap as it is now (a rebalance may lower or raise it while a request waits). */
+    private synchronized void acquireSlot() throws InterruptedException {
+        while (current >= cap()) {
+            // woken by a release; the timeout picks up a raised cap without one
+            wait(100);
+        }
+        current++;
+        maxSeenInFlight.accumulateAndGet(current, Math::max);
+    }
+
+    private synchronized void releaseSlot() {
+        current--;
+        notifyAll();
+    }
+
+    /** This replica's part of the business unit's concurrent requests. */
+    int cap() {
+        return (int) (shares() == null ? maxConcurrent : shares().share("pardot", maxConcurrent));
     }
 
     NotificationFailureException failure(int status, int code, String message) {
@@ -100,13 +120,29 @@ public class PardotClient extends CamelContextBean {
         }
     }
 
-    /** Most requests this instance had in flight at once since start (never above maxConcurrent). */
+    /** Most requests this instance had in flight at once since start (never above its share of maxConcurrent). */
     public int getMaxSeenInFlight() {
         return maxSeenInFlight.get();
     }
 
+    /** Pardot's concurrent requests per business unit, for the whole cluster (5). */
     public void setMaxConcurrent(int maxConcurrent) {
-        this.inFlight = new Semaphore(maxConcurrent, true);
+        this.maxConcurrent = maxConcurrent;
+    }
+
+    public void setShares(ChannelShares shares) {
+        this.shares = shares;
+    }
+
+    /**
+     * The channel shares (routes/channel-stage.camel.yaml), looked up when first needed: bean files are pre-parsed
+     * in no fixed order, so a reference at creation could miss it. None (a route driven alone): the whole limit.
+     */
+    private ChannelShares shares() {
+        if (shares == null && getCamelContext() != null) {
+            shares = getCamelContext().getRegistry().lookupByNameAndType("channelShares", ChannelShares.class);
+        }
+        return shares;
     }
 
     public void setTokens(PardotTokenSource tokens) {

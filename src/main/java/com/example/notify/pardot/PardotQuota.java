@@ -1,5 +1,6 @@
 package com.example.notify.pardot;
 
+import com.example.notify.stage.ChannelShares;
 import com.example.notify.support.CamelContextBean;
 import java.time.Clock;
 import java.time.LocalDate;
@@ -11,9 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daily Pardot API quota of the business unit: requests counted locally per day in the account's time
- * zone, corrected upwards by the usage Pardot reports ({@code x-api-usage}, when requested), and spent for
- * the day when Pardot answers code 122. While spent, the channel is paused: pieces go to the deferred topic
+ * The daily Pardot API quota of the business unit, shared by the replicas: each counts its own requests per day
+ * in the account's time zone against its share of the limit ({@link ChannelShares}: limit × its Pardot partitions
+ * / all), and stops as well when the usage Pardot reports for the whole business unit ({@code x-api-usage}, asked
+ * for by default) reaches the limit. The day is spent when Pardot answers code 122.
+ * While spent, the channel is paused: pieces go to the deferred topic
  * and the {@code pardot-deferred} route is suspended until the quota resets (or an operator calls
  * {@link #resume()}).
  */
@@ -22,18 +25,20 @@ public class PardotQuota extends CamelContextBean {
     private static final Logger LOG = LoggerFactory.getLogger(PardotQuota.class);
 
     private long dailyLimit = 25_000;
+    private ChannelShares shares;
     private ZoneId zone = ZoneId.of("America/New_York");
     private Clock clock = Clock.systemUTC();
     private String deferredRouteId = "pardot-deferred";
 
     private LocalDate day;
     private long used;
+    private long reported;
     private boolean spent;
 
     /** Counts one request against today's quota; false (nothing counted) when the quota is spent. */
     public synchronized boolean tryAcquire() {
         rollOver();
-        if (!spent && dailyLimit > 0 && used >= dailyLimit) {
+        if (!spent && dailyLimit > 0 && (used >= myLimit() || reported >= dailyLimit)) {
             spentForToday();
         }
         if (spent) {
@@ -43,7 +48,7 @@ public class PardotQuota extends CamelContextBean {
         return true;
     }
 
-    /** Pardot's own count of today's requests ({@code x-api-usage}); ours only ever goes up to it. */
+    /** Pardot's own count of today's requests by the whole business unit ({@code x-api-usage}). */
     public synchronized void reportedUsage(String header) {
         if (header == null || header.isBlank()) {
             return;
@@ -51,7 +56,7 @@ public class PardotQuota extends CamelContextBean {
         try {
             long reported = Long.parseLong(header.strip().split("[/ ;]")[0]);
             rollOver();
-            used = Math.max(used, reported);
+            this.reported = Math.max(this.reported, reported);
         } catch (NumberFormatException e) {
             LOG.debug("Unreadable x-api-usage header");
         }
@@ -78,6 +83,7 @@ public class PardotQuota extends CamelContextBean {
     public synchronized void resume() {
         spent = false;
         used = 0;
+        reported = 0;
         steerDeferredRoute();
     }
 
@@ -107,6 +113,7 @@ public class PardotQuota extends CamelContextBean {
         if (!today.equals(day)) {
             day = today;
             used = 0;
+            reported = 0;
             spent = false;
         }
     }
@@ -114,6 +121,32 @@ public class PardotQuota extends CamelContextBean {
     public synchronized long getUsedToday() {
         rollOver();
         return used;
+    }
+
+    /** This replica's part of the daily limit, as the assignment has it now. */
+    public long myLimit() {
+        return shares() == null ? dailyLimit : shares().share("pardot", dailyLimit);
+    }
+
+    /** The business unit's usage today as Pardot last reported it (0 when not asked for). */
+    public synchronized long getReportedToday() {
+        rollOver();
+        return reported;
+    }
+
+    public void setShares(ChannelShares shares) {
+        this.shares = shares;
+    }
+
+    /**
+     * The channel shares (routes/channel-stage.camel.yaml), looked up when first needed: bean files are pre-parsed
+     * in no fixed order, so a reference at creation could miss it. None (a route driven alone): the whole limit.
+     */
+    private ChannelShares shares() {
+        if (shares == null && getCamelContext() != null) {
+            shares = getCamelContext().getRegistry().lookupByNameAndType("channelShares", ChannelShares.class);
+        }
+        return shares;
     }
 
     public long getDailyLimit() {

@@ -26,11 +26,12 @@ import java.util.stream.Stream;
  *
  * <pre>BenchHarness --smtp-port P [--quick] [--events N] [--reps R] [--p4-warmup-events N] [--p4-seconds S] [--p5-seconds S]
  *              [--p6-seconds S] [--contact-latency-ms L] [--pardot-latency-ms L] [--pardot-rate 40] [--pardot-cap 3]
- *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4,V1,K1,K3,S1] [--d-events N (D0–D2; default --events)]
+ *              [--only P1,P2,P3,SES,P4,P5,P6,P7,D0,D1,D2,D3,D4,V1,K1,K3,S1,L1,L2] [--d-events N (D0–D2; default --events)]
  *              [--k1-events 1000000 (K1: the event repeated after this many; --quick: --events)] [--smtp-delay-ms 50]
  *              [--d3-rate 200] [--d3-warmup-events N] [--d3-after-seconds S] [--d3-seconds S]
  *              [--d4-bulk 200000] [--d4-rate 5] [--d4-seconds 60] [--d4-properties k=v,… (a diagnosis, not D4)]
  *              [--s1-events 100000] [--s1-ahead-seconds 900 (S1: not in --quick unless named in --only)]
+ *              [--l1-limit 100] [--l1-seconds 60 (L1: not in --quick unless named in --only)] [--l2-events 1200] [--l2-quota 300]
  *              [--prev-rev 001cf8f | --prev-build DIR (a checkout with target/ built)]
  *              [--p1-rate R (P4 paced at half of it when P1 is not run)] [--bundle-jvm "-XX:… (%r = run name)"] [--no-cds] [--out results.md]</pre>
  *
@@ -282,6 +283,23 @@ public final class BenchHarness {
                 progress("  S1: accept %.3f ms CPU per event, waiting %.1f ms CPU/s, %.2f tier copies per message so far, release %.3f ms per event",
                         s1.acceptCpuMsPerEvent(), s1.waitCpuMsPerSecond(), s1.copiesPerMessage(), s1.releaseCpuMsPerEvent());
             }
+            List<RateLimitRun.Result> l1 = new ArrayList<>();
+            // L1 (issue 22): a cluster-wide limit held by 1, 2 and 3 packaged bundles (~8 minutes); quick mode only when named
+            if (wanted("L1") && (!quick() || options.containsKey("only"))) {
+                for (int replicas = 1; replicas <= 3; replicas++) {
+                    RateLimitRun.Result r = RateLimitRun.run(delayed, delayingSink, replicas, intOption("l1-limit", 100),
+                            seconds("l1-seconds", 60, 20));
+                    l1.add(r);
+                    progress("  L1 %d replica(s): %.1f/s steady (%.3f ×), max 10-s window %.1f/s", replicas, r.steadyRate(), r.steadyRatio(),
+                            r.max10sRate());
+                }
+            }
+            RateLimitRun.PardotResult l2 = null;
+            if (wanted("L2") && (!quick() || options.containsKey("only"))) {
+                l2 = RateLimitRun.pardot(env, stubs, 3, intOption("l2-events", 1200), intOption("l2-quota", 300), 5);
+                progress("  L2: %d upserts (quota %d), at most %d in flight, %d deferred", l2.upserts(), l2.dailyLimit(), l2.maxInFlight(),
+                        l2.deferred());
+            }
             singles.forEach(r -> progress("  %s: %.0f events/s", r.spec().name(), r.eventsPerSecond()));
 
             table(runs, jakartaMail, kafka, singles);
@@ -297,6 +315,14 @@ public final class BenchHarness {
             if (s1 != null) {
                 line("");
                 WaitingCost.report(s1).forEach(l -> line("%s", l));
+            }
+            if (!l1.isEmpty()) {
+                line("");
+                RateLimitRun.report(l1).forEach(l -> line("%s", l));
+            }
+            if (l2 != null) {
+                line("");
+                RateLimitRun.pardotReport(l2).forEach(l -> line("%s", l));
             }
             if (d4 != null) {
                 line("");
@@ -355,6 +381,12 @@ public final class BenchHarness {
             }
             if (d3 != null) {
                 target(Verdicts.d3(d3, d3Previous, previous, previousMissing));
+            }
+            if (!l1.isEmpty()) {
+                target(Verdicts.l1(l1));
+            }
+            if (l2 != null) {
+                target(Verdicts.l2(l2));
             }
             if (d4 != null) {
                 Verdicts.Row row = Verdicts.d4(d4);

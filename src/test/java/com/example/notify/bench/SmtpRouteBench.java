@@ -63,6 +63,8 @@ public final class SmtpRouteBench {
         main.addOverrideProperty("notify.smtp.pool-size", String.valueOf(callers));
         main.addOverrideProperty("notify.throttle.smtp.per-second", "1000000");
         main.addOverrideProperty("notify.smtp.endpoint-options", pooledSender ? "javaMailSender=#smtpSender" : "debugMode=false");
+        // the throttle asks the channel shares (routes/channel-stage.camel.yaml, not loaded here): one replica, whole limit
+        main.bind("channelShares", new com.example.notify.stage.ChannelShares());
         main.start();
         try {
             ProducerTemplate template = main.getCamelContext().createProducerTemplate();

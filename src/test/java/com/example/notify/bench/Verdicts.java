@@ -173,6 +173,44 @@ final class Verdicts {
                         .result(repeat != null && repeat.firstEventStatuses() == 1 && repeat.loggedAsDuplicate()));
     }
 
+    /**
+     * L1: one cluster-wide limit with 1, 2 and 3 replicas. Each replica count's steady rate within 0.9–1.0 × the
+     * limit (plus the one period's permits a span's edge can hold: 1 s of the limit over the span), and no 10-second
+     * window of the run, the rebalance included, above 1.05 ×. A replica count not measured fails.
+     */
+    static Row l1(List<RateLimitRun.Result> results) {
+        Missing missing = new Missing();
+        boolean met = true;
+        StringBuilder figure = new StringBuilder();
+        for (int replicas = 1; replicas <= 3; replicas++) {
+            int r = replicas;
+            RateLimitRun.Result result = results.stream().filter(x -> x.replicas() == r).findFirst().orElse(null);
+            missing.unless(result != null, "%d replica(s) not measured", r);
+            if (result == null) {
+                continue;
+            }
+            missing.finite(result.steadyRatio(), "%d replica(s): no steady rate", r).finite(result.max10sRatio(), "%d replica(s): no 10-s window", r);
+            double edge = 1.0 / result.steadySeconds();
+            met &= result.steadyRatio() >= 0.9 && result.steadyRatio() <= 1.0 + edge && result.max10sRatio() <= 1.05;
+            figure.append(format("%s%d: %.3f ×, max 10 s %.3f ×", figure.length() == 0 ? "" : "; ", r, result.steadyRatio(),
+                    result.max10sRatio()));
+        }
+        double limit = results.isEmpty() ? Double.NaN : results.get(0).limit();
+        return new Row(format("L1 a cluster-wide %.0f/s email limit, 1, 2 and 3 replicas", limit),
+                figure.length() == 0 ? "—" : figure.toString(), "0.9–1.0 × steady, every 10-s window ≤ 1.05 ×, rebalance included",
+                missing.result(met));
+    }
+
+    /** L2: Pardot's cap and daily quota never exceeded by the replicas together; the quota used, not starved. */
+    static Row l2(RateLimitRun.PardotResult r) {
+        return new Row(format("L2 Pardot across %d replicas: %d concurrent, daily quota %d", r.replicas(), r.maxConcurrent(), r.dailyLimit()),
+                format("%d upserts, at most %d in flight, %d deferred of %,d events", r.upserts(), r.maxInFlight(), r.deferred(), r.events()),
+                "never more than the cap in flight; upserts ≤ the quota (and ≥ 0.9 × it: shares not starved)",
+                new Missing().unless(r.upserts() > 0, "no upsert answered").unless(r.upserts() + r.deferred() >= r.events(),
+                        "%d of %d events without an outcome", r.events() - r.upserts() - r.deferred(), r.events())
+                        .result(r.maxInFlight() <= r.maxConcurrent() && r.upserts() <= r.dailyLimit() && r.upserts() >= 0.9 * r.dailyLimit()));
+    }
+
     static Row d4(BundleRun.PriorityResult d4) {
         List<Double> latencies = d4.latenciesMs();
         double p50 = Stats.percentile(latencies, 50);

@@ -12,6 +12,29 @@ class VerdictsTest {
 
     private static final GcLog.Summary FLAT_HEAP = new GcLog.Summary(40, 80, 74, 76, 2.7);
 
+    private static RateLimitRun.Result l1(int replicas, double steady, double max10s) {
+        return new RateLimitRun.Result(replicas, 100, 60, steady, max10s, 9000);
+    }
+
+    @Test
+    void l2FailsAboveTheCapOrTheQuotaOrWhenSharesStarve() {
+        assertThat(Verdicts.l2(new RateLimitRun.PardotResult(3, 1200, 300, 5, 300, 3, 900)).result()).isEqualTo("PASS");
+        assertThat(Verdicts.l2(new RateLimitRun.PardotResult(3, 1200, 300, 5, 300, 6, 900)).result()).isEqualTo("FAIL");
+        assertThat(Verdicts.l2(new RateLimitRun.PardotResult(3, 1200, 300, 5, 301, 3, 899)).result()).isEqualTo("FAIL");
+        assertThat(Verdicts.l2(new RateLimitRun.PardotResult(3, 1200, 300, 5, 200, 3, 1000)).result()).isEqualTo("FAIL");
+        assertThat(Verdicts.l2(new RateLimitRun.PardotResult(3, 1200, 300, 5, 300, 3, 100)).result()).startsWith("FAIL (800 of 1200 events");
+    }
+
+    @Test
+    void l1PassesOnlyWithEveryReplicaCountWithinTheLimit() {
+        assertThat(Verdicts.l1(java.util.List.of(l1(1, 100.5, 101), l1(2, 99, 100), l1(3, 98.2, 103))).result()).isEqualTo("PASS");
+        assertThat(Verdicts.l1(java.util.List.of(l1(1, 100, 101), l1(2, 99, 100), l1(3, 85, 99))).result()).isEqualTo("FAIL");
+        assertThat(Verdicts.l1(java.util.List.of(l1(1, 100, 101), l1(2, 99, 100), l1(3, 99, 106))).result()).isEqualTo("FAIL");
+        assertThat(Verdicts.l1(java.util.List.of(l1(1, 100, 101), l1(2, 99, 100))).result()).startsWith("FAIL (3 replica(s) not measured");
+        assertThat(Verdicts.l1(java.util.List.of(l1(1, Double.NaN, 101), l1(2, 99, 100), l1(3, 99, 100))).result())
+                .startsWith("FAIL (1 replica(s): no steady rate");
+    }
+
     @Test
     void p5FailsWhenTooFewCollectionsToMeasureHeapGrowth() {
         GcLog.Summary twoCollections = new GcLog.Summary(2, 70, Double.NaN, Double.NaN, Double.NaN);
