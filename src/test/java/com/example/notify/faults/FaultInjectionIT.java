@@ -749,6 +749,110 @@ class FaultInjectionIT {
         }
     }
 
+    /**
+     * Digests waiting in their windows through a kill -9: half of 300 events are of a digest type (40-second window,
+     * 20 recipients), the bundle is killed while every window is open and started again; every item reaches its
+     * recipient in a digest (the relay's messages name the items they carry), each item gets its delivered status
+     * pointing at a digest, the events due at once flow meanwhile, and repeats stay within what was in flight.
+     */
+    @Test
+    void digestWindowsOpenThroughAKillMinus9LoseNothing() throws Exception {
+        newRun("digest");
+        published = EVENTS * 3 / 10;
+        String digestType = "com.example.fault.digest";
+        Files.createDirectories(templates.resolve("digest"));
+        Files.writeString(templates.resolve("digest/subject.ftl"), run + "-digest ${digest.id}");
+        Files.writeString(templates.resolve("digest/text.ftl"), "<#list items as item>${item.id}\n</#list>");
+        extra.put("notify.digest.types." + digestType + ".window", "PT40S");
+        type = i -> i % 2 == 0 ? digestType : "com.example.fault";
+        recipient = i -> i % 2 == 0 ? "{\"email\":\"d%d@example.com\"}".formatted(i % 40 / 2) : "{\"email\":\"f%d@example.com\"}".formatted(i);
+        List<ScriptedSmtpServer> relays = relayOnItsOwnPort();
+        // what reached the relay, as event ids: a message's subject, or for a digest every item it lists
+        List<String> digests = new java.util.concurrent.CopyOnWriteArrayList<>();
+        mailbox = () -> {
+            List<String> ids = new ArrayList<>();
+            digests.clear();
+            for (byte[] message : relays.stream().flatMap(r -> r.accepted.stream()).toList()) {
+                String subject = subjectOf(message);
+                if (subject == null || !subject.startsWith(run + "-")) {
+                    continue;
+                }
+                if (subject.startsWith(run + "-digest")) {
+                    digests.add(subject);
+                    textOf(message).lines().map(String::strip).filter(l -> l.startsWith(run + "-")).forEach(ids::add);
+                } else {
+                    ids.add(subject);
+                }
+            }
+            return ids;
+        };
+        try {
+            List<String> valid = publish();
+            Set<String> digestItems = valid.stream().filter(id -> Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)) % 2 == 0)
+                    .collect(java.util.stream.Collectors.toSet());
+            BundleProcess bundle = startBundle("a");
+            String digestTopic = topics.get("events") + ".digest";
+            waitFor("digest items collected on the digest topic", () -> topicRecords(digestTopic) >= digestItems.size() / 2,
+                    Duration.ofSeconds(120), () -> topicRecords(digestTopic) + " on the digest topic");
+            mailed();
+            long digestsAtKill = digests.size();
+            long collectedAtKill = topicRecords(digestTopic);
+            bundle.kill();
+            assertThat(startBundle("a").awaitReady(Duration.ofSeconds(120))).as("ready after the kill").isTrue();
+            awaitSettled(valid, Duration.ofSeconds(240));
+            Figures f = reconcile(valid);
+            Map<String, String> itemDigest = new HashMap<>();
+            TestKafka.read(topics.get("status"), r -> "delivered".equals(EventSamples.statusData(r).path("status").asText())
+                    && digestItems.contains(EventSamples.statusData(r).path("eventId").asText()), Integer.MAX_VALUE, Duration.ofSeconds(3), Duration.ZERO)
+                    .forEach(r -> itemDigest.put(EventSamples.statusData(r).path("eventId").asText(),
+                            EventSamples.statusData(r).path("digestId").asText("")));
+            long withDigestId = itemDigest.values().stream().filter(d -> !d.isEmpty()).count();
+            boolean hitPending = digestsAtKill == 0 && collectedAtKill > 0;
+            report("digest: kill -9 in windows", f, hitPending, ("digest-items=%d collected-at-kill=%d digests-at-kill=%d digest-messages=%d "
+                    + "items-delivered-status=%d with-digest-id=%d duplicate-bound=%d").formatted(digestItems.size(), collectedAtKill,
+                    digestsAtKill, digests.size(), itemDigest.size(), withDigestId, IN_FLIGHT_PER_CRASH));
+            assertAccounted(f, 0, hitPending);
+            assertThat(digests.size()).as("digest messages: one per recipient window, at most the 20 recipients (and repeats in flight)")
+                    .isBetween(1, 20 + IN_FLIGHT_PER_CRASH);
+            assertThat(itemDigest.keySet()).as("every digest item has its delivered status").containsExactlyInAnyOrderElementsOf(digestItems);
+            assertThat(withDigestId).as("each pointing at its digest").isEqualTo(digestItems.size());
+            assertThat(f.duplicates()).as("what was in flight at the kill").isLessThanOrEqualTo(IN_FLIGHT_PER_CRASH);
+        } finally {
+            for (ScriptedSmtpServer relay : relays) {
+                relay.close();
+            }
+        }
+    }
+
+    /** Records written to a topic so far (its end offsets). */
+    private static long topicRecords(String topic) {
+        try {
+            return TestKafka.endOffsets(topic).values().stream().mapToLong(Long::longValue).sum();
+        } catch (IllegalStateException notYet) {
+            return 0; // the bundle has not created it yet
+        }
+    }
+
+    /** The text of a plain message (a digest of the fault templates has a text part only). */
+    private static String textOf(byte[] message) {
+        try {
+            Object content = new MimeMessage(jakarta.mail.Session.getInstance(new java.util.Properties()),
+                    new java.io.ByteArrayInputStream(message)).getContent();
+            if (content instanceof jakarta.mail.Multipart multipart) {
+                StringBuilder text = new StringBuilder();
+                for (int i = 0; i < multipart.getCount(); i++) {
+                    if (multipart.getBodyPart(i).isMimeType("text/plain")) {
+                        text.append(multipart.getBodyPart(i).getContent());
+                    }
+                }
+                return text.toString();
+            }
+            return String.valueOf(content);
+        } catch (jakarta.mail.MessagingException | IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Scheduled recipients the relay took before their deliverat. */
     private static long early(Map<String, Long> due, Map<String, Long> arrivedAt) {
         return due.entrySet().stream().filter(e -> arrivedAt.getOrDefault(e.getKey(), Long.MAX_VALUE) < e.getValue()).count();
