@@ -40,7 +40,10 @@ import org.slf4j.LoggerFactory;
  * the same windows (an item joins the window its first item opened if it arrived before that window closes;
  * arrival and close times travel in the items' headers, so the rebuild does not depend on when it runs). A window
  * closed and published but not yet committed is published again after a crash with the same digest id, which
- * the email stage's per-digest idempotency drops.
+ * the email stage's per-digest idempotency drops. Items of a published window that sit above the committed offset
+ * (an older window of another key was still open) are read again after a restart or rebalance and open a window
+ * with another id: the email stage drops them per item ({@link DigestDedupe}), each item's delivery key being
+ * stored once its digest was delivered.
  *
  * <p>Our own consumer loop, like {@code RetryTierForwarder}: holding offsets back for minutes or hours while the
  * partition keeps flowing is not something camel-kafka's commit managers do.
@@ -190,7 +193,12 @@ public class DigestCollector {
 
     private Future<?> publish(KafkaProducer<byte[], byte[]> producer, TopicPartition tp, String key, Window window) throws Exception {
         ConsumerRecord<byte[], byte[]> first = window.items.get(0);
-        ProducerRecord<byte[], byte[]> digest = new ProducerRecord<>(targetTopic, first.key(), first.value());
+        // keyed like every email delivery record, by recipient: the digest meets the other deliveries of the
+        // recipient on one partition (order, the dedupe store's partition); items written before the header
+        // existed keep the digest topic's key (recipient|type)
+        Header recordKey = first.headers().lastHeader(DigestItems.RECORD_KEY);
+        byte[] digestKey = recordKey != null && recordKey.value() != null && recordKey.value().length > 0 ? recordKey.value() : first.key();
+        ProducerRecord<byte[], byte[]> digest = new ProducerRecord<>(targetTopic, digestKey, first.value());
         for (Header h : first.headers()) {
             if (!h.key().startsWith("notify-digest-")) {
                 digest.headers().add(h);

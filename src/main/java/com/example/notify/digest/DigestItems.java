@@ -22,6 +22,8 @@ public final class DigestItems {
     public static final String ARRIVED = "notify-digest-at";
     /** On an item record: when a window it opens closes (epoch ms). */
     public static final String CLOSES = "notify-digest-closes";
+    /** On an item record: the key of the delivery record it was (the recipient), the digest record's key. */
+    public static final String RECORD_KEY = "notify-digest-record-key";
     /** On a digest record: its id (deterministic: the same window rebuilt after a restart has the same id). */
     public static final String ID = "notify-digest-id";
     /** On a digest record: the items (JSON array), in order of arrival. */
