@@ -176,7 +176,12 @@ public class NotificationPreview extends CamelContextBean {
         out.method = "POST";
         out.url = url;
         out.headers.put("Content-Type", "application/json; charset=utf-8");
-        out.headers.putAll(bean("postSigner", StandardWebhooksSigner.class).headers(secrets, event.deliveryKey("webhook"), body));
+        java.util.Map<String, String> signed = new java.util.LinkedHashMap<>(
+                bean("postSigner", StandardWebhooksSigner.class).headers(secrets, event.deliveryKey("webhook"), body));
+        // never a real signature: it would be valid at the receiver for a body the caller of the preview chose (a
+        // forgery with a preview token); it is made per attempt anyway, with that attempt's timestamp
+        signed.computeIfPresent("webhook-signature", (k, v) -> "v1,<computed at send time: one per signing secret>");
+        out.headers.putAll(signed);
         out.body = body;
         out.decisions.put("signed", secrets.isBlank() ? "no (no signing secret configured)" : "yes");
     }
