@@ -28,8 +28,8 @@ import org.apache.camel.support.DefaultExchange;
  * Pardot prospect mapper, the webhook template and the Standard Webhooks signer) on an exchange of its own, and
  * never calls a route: no provider is called, no dedupe key is stored, no status or record is published.
  *
- * <p>Not evaluated: politeness (its limiter counts what it is asked about, so asking would use up a recipient's
- * allowance) and the Pardot recent-upsert cache and quota (state of the running bundle, not of the event).
+ * <p>Politeness is asked read-only (the limiter's peek: nothing is counted or reserved). Not evaluated: the Pardot
+ * recent-upsert cache and quota (state of the running bundle, not of the event).
  */
 public class NotificationPreview extends CamelContextBean {
 
@@ -73,7 +73,7 @@ public class NotificationPreview extends CamelContextBean {
         RecipientPreferences preferences = bean("recipientPreferences", RecipientPreferences.class);
         String declined = preferences.declineReason(event, channel);
         out.decisions.put("preferences", declined == null ? "goes out (suppression list and opt-outs checked)" : "skipped: " + declined);
-        out.decisions.put("politeness", "not evaluated (asking would count towards the recipient's allowance)");
+        out.decisions.put("politeness", preferences.politenessPreview(event, channel) + " (this replica's count; nothing counted)");
         Exchange exchange = new DefaultExchange(getCamelContext());
         exchange.setProperty("notifyEvent", event);
         exchange.setProperty("notifyChannel", channel);
