@@ -74,6 +74,12 @@ class DigestOutcomesRouteTest {
         TestKafka.createTopics(List.of("dfix.events.digest"), 1);
     }
 
+    /** The templates directory must not outlive this class: later tests in the JVM read the repo's templates. */
+    @org.junit.jupiter.api.AfterAll
+    static void forgetTheTemplatesDirectory() {
+        System.clearProperty("notify.email.templates-dir");
+    }
+
     @BeanInject
     CamelContext context;
 
