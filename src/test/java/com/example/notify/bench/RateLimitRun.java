@@ -42,16 +42,7 @@ final class RateLimitRun {
 
     static Result run(BundleRun.Environment env, DelayingSmtpSink sink, int replicas, int limit, double seconds) throws Exception {
         String run = "l1-" + replicas + "-" + UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> topics = new HashMap<>();
-        for (String t : List.of("events", "status", "dlq", "idempotency", "suppressions", "pardot-deferred")) {
-            topics.put(t, "bench." + run + "." + t);
-        }
-        String deliver = topics.get("events") + ".deliver.email";
-        env.broker().createTopics(List.of(topics.get("status"), topics.get("dlq"), topics.get("pardot-deferred")), Set.of(), 4);
-        env.broker().createTopics(List.of(topics.get("events"), topics.get("events") + ".priority", deliver, deliver + ".priority",
-                deliver + ".low"), Set.of(), PARTITIONS);
-        env.broker().createTopics(List.of(topics.get("idempotency"), topics.get("suppressions")),
-                Set.of(topics.get("idempotency"), topics.get("suppressions")), 1);
+        Map<String, String> topics = createTopics(env, run, "email");
         // more than the limit can carry in the run: the throttle, not the backlog, decides the rate
         int events = (int) (limit * (seconds + 90) * 1.2);
         try (KafkaProducer<String, String> producer = BundleRun.producer(env.broker())) {
@@ -102,6 +93,21 @@ final class RateLimitRun {
                 }
             }
         }
+    }
+
+    /** The run's topics: the events topic, the channel's delivery topic and their twins at 12 partitions each. */
+    private static Map<String, String> createTopics(BundleRun.Environment env, String run, String channel) {
+        Map<String, String> topics = new HashMap<>();
+        for (String t : List.of("events", "status", "dlq", "idempotency", "suppressions", "pardot-deferred")) {
+            topics.put(t, "bench." + run + "." + t);
+        }
+        String deliver = topics.get("events") + ".deliver." + channel;
+        env.broker().createTopics(List.of(topics.get("status"), topics.get("dlq"), topics.get("pardot-deferred")), Set.of(), 4);
+        env.broker().createTopics(List.of(topics.get("events"), topics.get("events") + ".priority", deliver, deliver + ".priority",
+                deliver + ".low"), Set.of(), PARTITIONS);
+        env.broker().createTopics(List.of(topics.get("idempotency"), topics.get("suppressions")),
+                Set.of(topics.get("idempotency"), topics.get("suppressions")), 1);
+        return topics;
     }
 
     private static BundleProcess start(BundleRun.Environment env, BundleRun.Spec spec, Map<String, String> topics, String run, int replica)
@@ -163,16 +169,7 @@ final class RateLimitRun {
     static PardotResult pardot(BundleRun.Environment env, HttpStubs stubs, int replicas, int events, int dailyLimit, int maxConcurrent)
             throws Exception {
         String run = "l2-" + replicas + "-" + UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> topics = new HashMap<>();
-        for (String t : List.of("events", "status", "dlq", "idempotency", "suppressions", "pardot-deferred")) {
-            topics.put(t, "bench." + run + "." + t);
-        }
-        String deliver = topics.get("events") + ".deliver.pardot";
-        env.broker().createTopics(List.of(topics.get("status"), topics.get("dlq"), topics.get("pardot-deferred")), Set.of(), 4);
-        env.broker().createTopics(List.of(topics.get("events"), topics.get("events") + ".priority", deliver, deliver + ".priority",
-                deliver + ".low"), Set.of(), PARTITIONS);
-        env.broker().createTopics(List.of(topics.get("idempotency"), topics.get("suppressions")),
-                Set.of(topics.get("idempotency"), topics.get("suppressions")), 1);
+        Map<String, String> topics = createTopics(env, run, "pardot");
         Map<String, String> extra = Map.of(
                 "notify.pardot.quota.daily-limit", String.valueOf(dailyLimit),
                 "notify.pardot.max-concurrent", String.valueOf(maxConcurrent),

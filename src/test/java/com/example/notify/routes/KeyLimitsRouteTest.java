@@ -19,7 +19,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * A limit per key inside the email channel (notify.limits.key=source): one source's emails are held to its own
- * rate while another source's go at the channel's, on the real routes with a real broker and SMTP server.
+ * rate while another source's in the same batch go at once, on the real routes with a real broker and SMTP server.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @CamelMainTest(
@@ -74,7 +74,12 @@ class KeyLimitsRouteTest {
             long inThreeSeconds = a.stream().filter(t -> t >= start && t < start + 3_000).count();
             assertThat(inThreeSeconds).as("brand-a's emails in any 3 seconds").isLessThanOrEqualTo(8);
         }
-        assertThat(b.get(EACH - 1)).as("brand-b did not wait for brand-a's limit").isLessThan(a.get(EACH - 1) - 2_000);
+        // brand-b is not limited: in the first batch (the partitions read first) its emails went at once, while
+        // brand-a's waited for permits. A later batch waits for the batch before it (its lanes must finish), so a
+        // limited key slows the channel's later batches too: README "Limits per key" says so, and this test does
+        // not claim more
+        long bFirstBatch = b.stream().filter(t -> t < a.get(0) + 500).count();
+        assertThat(bFirstBatch).as("brand-b emails that went out with brand-a's first, without waiting").isGreaterThanOrEqualTo(2);
     }
 
     /**
