@@ -77,7 +77,7 @@ public class SesFeedback {
     }
 
     /** A tag value SES accepts: as is when it can, else base64url behind "b64-"; null when too long or empty. */
-    static String encodeTag(String value) {
+    public static String encodeTag(String value) {
         if (value == null || value.isEmpty()) {
             return null;
         }
