@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.example.notify.feedback.SesFeedback;
 import com.example.notify.preferences.RecipientKeys;
 import com.example.notify.preferences.SuppressionList;
-import com.example.notify.support.ScriptedSmtpServer;
+import com.example.notify.support.SesErrorStub;
 import com.example.notify.support.TestKafka;
 import com.example.notify.support.TestSqs;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,7 +30,8 @@ import org.junit.jupiter.api.TestInstance;
  * the SNS envelope or with raw message delivery) wait on a local SQS speaking the AWS wire protocol (ElasticMQ in
  * the test JVM), camel-aws2-sqs reads them, the suppressions and statuses land on the real topics (embedded
  * broker), the suppression feed applies them, the next email to a bounced or complaining address is skipped, and
- * every SQS message, malformed ones included, is deleted once handled.
+ * every SQS message, malformed ones included, is deleted once handled. Emails go out through the SES provider
+ * to a stub answering SES's SendRawEmail, so the message tags deliver-ses sends are the ones read back.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @CamelMainTest(
@@ -42,10 +43,10 @@ import org.junit.jupiter.api.TestInstance;
             "notify.kafka.topic.suppressions=sesfb.suppressions",
             "notify.kafka.group-id=sesfb-test",
             "notify.idempotency.repository=memoryIdempotency",
-            "notify.smtp.host=127.0.0.1",
-            "notify.smtp.starttls=false",
-            "notify.smtp.starttls-required=false",
-            "notify.throttle.smtp.per-second=1000",
+            "notify.email.provider=ses",
+            "notify.email.from=Example Billing <billing@example.com>",
+            "notify.ses.region=eu-west-1",
+            "notify.throttle.ses.per-second=1000",
             "notify.unsubscribe.enabled=false",
             "notify.ses.feedback.enabled=true",
             "notify.ses.access-key-id=test",
@@ -59,12 +60,13 @@ class SesFeedbackRouteTest {
     static final String SUPPRESSIONS = "sesfb.suppressions";
     static final Duration WAIT = Duration.ofSeconds(60);
     static final Duration SETTLE = Duration.ofSeconds(1);
-    static final ScriptedSmtpServer RELAY = ScriptedSmtpServer.plain(60_000);
+    /** SES itself (SendRawEmail answered with a message id; the requests kept, tags included). */
+    static final SesErrorStub SES = new SesErrorStub();
     static final String QUEUE;
 
     static {
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
-        System.setProperty("notify.smtp.port", String.valueOf(RELAY.port()));
+        System.setProperty("notify.ses.endpoint-override", SES.endpoint());
         TestKafka.createTopics(List.of(EVENTS, STATUS, "sesfb.dlq"), Set.of());
         TestKafka.createTopics(List.of(SUPPRESSIONS), Set.of(SUPPRESSIONS));
         System.setProperty("notify.ses.feedback.endpoint-override", TestSqs.endpoint());
@@ -76,8 +78,8 @@ class SesFeedbackRouteTest {
     CamelContext context;
 
     @AfterAll
-    void stopRelay() {
-        RELAY.close();
+    void stopSes() {
+        SES.close();
     }
 
     private SuppressionList suppressions() {
@@ -173,13 +175,13 @@ class SesFeedbackRouteTest {
         assertThat(feedback("complaint")).isEqualTo(complaintsBefore + 1);
         awaitQueueEmpty();
 
-        int acceptedBefore = RELAY.accepted.size();
+        int sendsBefore = SES.requests.get();
         JsonNode next = status(publish(bounced));
         assertThat(next.path("status").asText() + "/" + next.path("reason").asText()).isEqualTo("skipped/suppressed-hard-bounce");
         JsonNode nextToComplainer = status(publish("angry.sesfb@example.com"));
         assertThat(nextToComplainer.path("status").asText() + "/" + nextToComplainer.path("reason").asText())
                 .isEqualTo("skipped/suppressed-complaint");
-        assertThat(RELAY.accepted.size()).as("neither reaches the relay").isEqualTo(acceptedBefore);
+        assertThat(SES.requests.get()).as("neither reaches SES").isEqualTo(sendsBefore);
         assertThat(status(publish("fine.sesfb@example.com")).path("status").asText()).isEqualTo("delivered");
     }
 
@@ -226,5 +228,55 @@ class SesFeedbackRouteTest {
         assertThat(status(event).path("status").asText()).isEqualTo("rejected");
         awaitQueueEmpty();
         assertThat(context.getRouteController().getRouteStatus("receive-ses-feedback").isStarted()).isTrue();
+    }
+
+    /** The tags of the SendRawEmail request that carried this event id (form-encoded query protocol). */
+    private static java.util.Map<String, String> sentTags(String eventId) {
+        Awaitility.await().atMost(WAIT).until(() -> SES.bodies.stream().anyMatch(b -> b.contains(eventId)));
+        String body = SES.bodies.stream().filter(b -> b.contains(eventId)).findFirst().orElseThrow();
+        java.util.Map<String, String> form = new java.util.HashMap<>();
+        for (String pair : body.split("&")) {
+            int eq = pair.indexOf('=');
+            form.put(java.net.URLDecoder.decode(pair.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8),
+                    java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        java.util.Map<String, String> tags = new java.util.HashMap<>();
+        for (int i = 1; form.containsKey("Tags.member." + i + ".Name"); i++) {
+            tags.put(form.get("Tags.member." + i + ".Name"), form.get("Tags.member." + i + ".Value"));
+        }
+        return tags;
+    }
+
+    @Test
+    void theTagsOfTheSentEmailCorrelateItsBounce() throws Exception {
+        String email = "tagged.sesfb@example.com";
+        String eventId = publish(email);
+        JsonNode delivered = status(eventId);
+        assertThat(delivered.path("status").asText()).isEqualTo("delivered");
+        String sesMessageId = delivered.path("providerMessageId").asText();
+        java.util.Map<String, String> tags = sentTags(eventId);
+        assertThat(tags).containsEntry("notify-event-id", eventId).containsEntry("notify-channel", "email")
+                .containsEntry("notify-event-type", SesFeedback.encodeTag("com.example.welcome"));
+        assertThat(String.join("", tags.values())).matches("[A-Za-z0-9_-]+");
+
+        // what SES publishes for that message: its message id and the tags it was sent with
+        ObjectMapper mapper = new ObjectMapper();
+        var notification = mapper.createObjectNode().put("eventType", "Bounce");
+        var mail = notification.putObject("mail").put("timestamp", java.time.Instant.now().toString())
+                .put("messageId", sesMessageId);
+        var mailTags = mail.putObject("tags");
+        tags.forEach((name, value) -> mailTags.putArray(name).add(value));
+        notification.set("bounce", mapper.readTree("{" + bounce("Permanent", "General", email) + "}").path("bounce"));
+        TestSqs.send(QUEUE, viaSns(notification.toString()));
+
+        List<ConsumerRecord<String, byte[]>> statuses = TestKafka.read(STATUS, r -> isStatusFor(r, eventId), 2, WAIT, SETTLE);
+        assertThat(statuses).hasSize(2);
+        JsonNode bounced = statusData(statuses.get(1));
+        assertThat(bounced.path("status").asText()).isEqualTo("bounced");
+        assertThat(bounced.path("reason").asText()).isEqualTo("ses-hard-bounce-general");
+        assertThat(bounced.path("providerMessageId").asText()).isEqualTo(sesMessageId);
+        assertThat(bounced.path("eventType").asText()).isEqualTo("com.example.welcome");
+        Awaitility.await().atMost(WAIT).until(() -> "hard-bounce".equals(suppressions().reasonFor(email)));
+        awaitQueueEmpty();
     }
 }
