@@ -22,8 +22,11 @@ import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * SES feedback closes the loop against real parts: SES event notifications (as SES publishes them through SNS, in
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.TestInstance;
  * to a stub answering SES's SendRawEmail, so the message tags deliver-ses sends are the ones read back.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @CamelMainTest(
         propertyPlaceholderLocations = "file:application.properties",
         properties = {
@@ -278,5 +282,27 @@ class SesFeedbackRouteTest {
         assertThat(bounced.path("eventType").asText()).isEqualTo("com.example.welcome");
         Awaitility.await().atMost(WAIT).until(() -> "hard-bounce".equals(suppressions().reasonFor(email)));
         awaitQueueEmpty();
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // last (unannotated tests run at MAX_VALUE / 2): it stops the broker
+    void theSqsMessageStaysUntilKafkaAcknowledgedItsRecords() {
+        String event = UUID.randomUUID().toString();
+        String email = "late.sesfb@example.com";
+        TestKafka.stopBroker();
+        try {
+            TestSqs.send(QUEUE, viaSns(sesEvent("Complaint", event, """
+                    "complaint":{"complaintFeedbackType":"abuse","complainedRecipients":[{"emailAddress":"%s"}]}"""
+                    .formatted(email))));
+            // received (in flight), but neither suppression nor status could be written: not deleted
+            Awaitility.await().atMost(WAIT).until(() -> TestSqs.inFlight(QUEUE) == 1);
+            Awaitility.await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+                    .until(() -> TestSqs.remaining(QUEUE) == 1);
+        } finally {
+            TestKafka.startBroker();
+        }
+        assertThat(status(event).path("status").asText()).isEqualTo("complained");
+        assertThat(suppressionRecord(email)).contains("\"reason\":\"complaint\"");
+        Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> TestSqs.remaining(QUEUE) == 0);
     }
 }
