@@ -217,6 +217,9 @@ class SesFeedbackRouteTest {
         assertThat(s.path("status").asText()).isEqualTo("delivery-confirmed");
         assertThat(s.path("providerMessageId").asText()).isEqualTo("ses-" + event);
         assertThat(feedback("delivery")).isEqualTo(before + 1);
+        var registry = context.getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+        assertThat(registry.find("notify_deliveries_total").tag("outcome", "delivery-confirmed").counter())
+                .as("feedback is not another delivery outcome (the rate alerts divide by deliveries)").isNull();
         assertThat(suppressions().reasonFor("ok.sesfb@example.com")).isNull();
         awaitQueueEmpty();
     }
