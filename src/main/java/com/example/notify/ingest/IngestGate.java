@@ -58,21 +58,40 @@ public class IngestGate {
 
     /**
      * Comma-separated entries {@code token} (any source and type; refused unless
-     * {@code notify.ingest.allow-unscoped-tokens=true}) or {@code token:sources[:types]}, sources and
-     * types {@code |}-separated globs, e.g. {@code t0k3n:/billing|/billing/*:com.example.invoice.*}.
+     * {@code notify.ingest.allow-unscoped-tokens=true}) or {@code token:sources[;types]}, sources and
+     * types {@code |}-separated globs, e.g. {@code t0k3n:/billing|urn:acme:billing:*;com.example.invoice.*}. The token
+     * ends at the first {@code :} (tokens contain neither {@code :} nor {@code ,}); sources are URI references and may
+     * contain {@code :} themselves, hence {@code ;} before the types. The earlier form {@code token:sources:types} is
+     * still read when what follows the token has exactly one {@code :} and does not start with a URI scheme.
      */
     public void setTokens(String csv) {
         List<Grant> parsed = new java.util.ArrayList<>();
         for (String entry : csv == null ? new String[0] : csv.split(",")) {
-            String[] parts = entry.strip().split(":", -1);
-            if (parts[0].isEmpty()) {
+            String trimmed = entry.strip();
+            int colon = trimmed.indexOf(':');
+            String token = colon < 0 ? trimmed : trimmed.substring(0, colon);
+            if (token.isEmpty()) {
                 continue;
             }
-            Scope scope = parts.length == 1 ? Scope.ANY
-                    : new Scope(patterns(parts[1]), parts.length > 2 ? patterns(parts[2]) : List.of());
-            parsed.add(new Grant(parts[0].getBytes(StandardCharsets.UTF_8), scope));
+            Scope scope = colon < 0 ? Scope.ANY : parseScope(trimmed.substring(colon + 1));
+            parsed.add(new Grant(token.getBytes(StandardCharsets.UTF_8), scope));
         }
         this.grants = List.copyOf(parsed);
+    }
+
+    private static final java.util.regex.Pattern URI_SCHEME = java.util.regex.Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:");
+
+    /** {@code sources[;types]}, or the earlier {@code sources:types} (one colon, no URI scheme before it). */
+    static Scope parseScope(String grant) {
+        int semicolon = grant.indexOf(';');
+        if (semicolon >= 0) {
+            return new Scope(patterns(grant.substring(0, semicolon)), patterns(grant.substring(semicolon + 1)));
+        }
+        int colon = grant.indexOf(':');
+        if (colon >= 0 && colon == grant.lastIndexOf(':') && !URI_SCHEME.matcher(grant).find()) {
+            return new Scope(patterns(grant.substring(0, colon)), patterns(grant.substring(colon + 1)));
+        }
+        return new Scope(patterns(grant), List.of());
     }
 
     /**

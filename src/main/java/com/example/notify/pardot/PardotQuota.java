@@ -38,14 +38,28 @@ public class PardotQuota extends CamelContextBean {
     /** Counts one request against today's quota; false (nothing counted) when the quota is spent. */
     public synchronized boolean tryAcquire() {
         rollOver();
-        if (!spent && dailyLimit > 0 && (used >= myLimit() || reported >= dailyLimit)) {
+        if (!spent && dailyLimit > 0 && reported >= dailyLimit) {
             spentForToday();
         }
         if (spent) {
             return false;
         }
+        if (shareSpent()) {
+            // pause the deferred route now, not at the next timer tick (it would re-defer what it reads)
+            CompletableFuture.runAsync(this::steerDeferredRoute);
+            return false;
+        }
         used++;
         return true;
+    }
+
+    /**
+     * This replica's share of the day used up, as the assignment has it now. Not latched like {@link #spentForToday}:
+     * mid-rebalance a replica's share is briefly small (its partitions revoked, not yet given back), and a latch
+     * would pause its Pardot channel for the rest of the day; when the share comes back, so does the quota.
+     */
+    private boolean shareSpent() {
+        return dailyLimit > 0 && used >= myLimit();
     }
 
     /** Pardot's own count of today's requests by the whole business unit ({@code x-api-usage}). */
@@ -76,7 +90,7 @@ public class PardotQuota extends CamelContextBean {
 
     public synchronized boolean isSpent() {
         rollOver();
-        return spent;
+        return spent || shareSpent();
     }
 
     /** Operator action (e.g. after the edition's limit was raised): lift the pause now. */

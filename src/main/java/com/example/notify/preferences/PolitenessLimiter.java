@@ -39,6 +39,30 @@ public class PolitenessLimiter {
     }
 
     /**
+     * What {@link #admit} would answer now, without counting or reserving anything (a preview): the same decision
+     * on the same state, which is left as it was.
+     */
+    public Admission peek(String key, long maxHoldMs) {
+        if (!enabled()) {
+            return Admission.NOW;
+        }
+        ArrayDeque<Long> times = sends.getIfPresent(key);
+        if (times == null) {
+            return Admission.NOW;
+        }
+        synchronized (times) {
+            long now = clock.getAsLong();
+            long inWindow = times.stream().filter(t -> t > now - windowMs).count();
+            if (inWindow < limit) {
+                return Admission.NOW;
+            }
+            long slot = times.stream().filter(t -> t > now - windowMs).findFirst().orElse(now) + windowMs;
+            long hold = slot - now;
+            return maxHoldMs > 0 && hold <= maxHoldMs ? new Admission(true, hold) : Admission.SKIP;
+        }
+    }
+
+    /**
      * Admits a notification now if the window has room; otherwise, when {@code maxHoldMs > 0} and a slot frees
      * within it, reserves that slot and says how long to hold; otherwise skip.
      */

@@ -117,6 +117,27 @@ public class RecipientPreferences extends CamelContextBean {
         return null;
     }
 
+    /**
+     * The politeness decision this notification would get now, counting nothing (a preview): {@code exempt},
+     * {@code off}, {@code goes out}, {@code held <ms> ms} or {@code skipped: politeness-limit}.
+     */
+    public String politenessPreview(NotificationEvent event, String channel) {
+        if (!limiter().enabled()) {
+            return "off (notify.politeness.limit)";
+        }
+        String key = RecipientKeys.recipientKey(event);
+        String policy = isTransactional(event.getType()) ? "exempt" : policyFor(event.getType());
+        if (key == null || "exempt".equals(policy)) {
+            return "exempt";
+        }
+        PolitenessLimiter.Admission admission = limiter().peek(key + '\u001f' + channel,
+                "hold".equals(policy) ? politenessMaxHoldMs : 0);
+        if (!admission.admitted()) {
+            return "skipped: politeness-limit";
+        }
+        return admission.holdMs() > 0 ? "held " + admission.holdMs() + " ms (policy hold)" : "goes out (within the limit)";
+    }
+
     /** True for types in notify.preferences.transactional-types (exact, or a prefix ending in {@code *}). */
     public boolean isTransactional(String type) {
         for (String pattern : transactionalTypes) {

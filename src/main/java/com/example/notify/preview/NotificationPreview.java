@@ -28,8 +28,8 @@ import org.apache.camel.support.DefaultExchange;
  * Pardot prospect mapper, the webhook template and the Standard Webhooks signer) on an exchange of its own, and
  * never calls a route: no provider is called, no dedupe key is stored, no status or record is published.
  *
- * <p>Not evaluated: politeness (its limiter counts what it is asked about, so asking would use up a recipient's
- * allowance) and the Pardot recent-upsert cache and quota (state of the running bundle, not of the event).
+ * <p>Politeness is asked read-only (the limiter's peek: nothing is counted or reserved). Not evaluated: the Pardot
+ * recent-upsert cache and quota (state of the running bundle, not of the event).
  */
 public class NotificationPreview extends CamelContextBean {
 
@@ -73,7 +73,7 @@ public class NotificationPreview extends CamelContextBean {
         RecipientPreferences preferences = bean("recipientPreferences", RecipientPreferences.class);
         String declined = preferences.declineReason(event, channel);
         out.decisions.put("preferences", declined == null ? "goes out (suppression list and opt-outs checked)" : "skipped: " + declined);
-        out.decisions.put("politeness", "not evaluated (asking would count towards the recipient's allowance)");
+        out.decisions.put("politeness", preferences.politenessPreview(event, channel) + " (this replica's count; nothing counted)");
         Exchange exchange = new DefaultExchange(getCamelContext());
         exchange.setProperty("notifyEvent", event);
         exchange.setProperty("notifyChannel", channel);
@@ -176,7 +176,12 @@ public class NotificationPreview extends CamelContextBean {
         out.method = "POST";
         out.url = url;
         out.headers.put("Content-Type", "application/json; charset=utf-8");
-        out.headers.putAll(bean("postSigner", StandardWebhooksSigner.class).headers(secrets, event.deliveryKey("webhook"), body));
+        java.util.Map<String, String> signed = new java.util.LinkedHashMap<>(
+                bean("postSigner", StandardWebhooksSigner.class).headers(secrets, event.deliveryKey("webhook"), body));
+        // never a real signature: it would be valid at the receiver for a body the caller of the preview chose (a
+        // forgery with a preview token); it is made per attempt anyway, with that attempt's timestamp
+        signed.computeIfPresent("webhook-signature", (k, v) -> "v1,<computed at send time: one per signing secret>");
+        out.headers.putAll(signed);
         out.body = body;
         out.decisions.put("signed", secrets.isBlank() ? "no (no signing secret configured)" : "yes");
     }

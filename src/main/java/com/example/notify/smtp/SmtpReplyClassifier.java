@@ -133,7 +133,7 @@ public class SmtpReplyClassifier {
         } else {
             Rule rule = rule(code, reply == null || reply.getMessage() == null ? "" : reply.getMessage());
             String message = "SMTP " + code + ": " + detail;
-            if (rule.permanent() && rule.suppress() && code >= 500) {
+            if (rule.permanent() && rule.suppress() && code >= 500 && aboutTheRecipient(reply)) {
                 classified = new HardBounceException(rule.reason(), message, failure);
             } else {
                 classified = rule.permanent()
@@ -154,8 +154,10 @@ public class SmtpReplyClassifier {
         String text = String.valueOf(code);
         String reply = replyText.strip();
         Matcher enhanced = ENHANCED_CODE.matcher(reply);
+        boolean structured = false;
         if (enhanced.find()) {
             String status = enhanced.group(1);
+            structured = status.charAt(0) == text.charAt(0);
             for (Rule r : rules) {
                 // an enhanced code must agree with the reply's class (a 5.x.x in a 4xx reply is ignored)
                 if (r.kind() == Kind.ENHANCED && status.charAt(0) == text.charAt(0)
@@ -166,8 +168,10 @@ public class SmtpReplyClassifier {
         }
         // bounded: at most the first 1000 characters of a reply are searched
         String bounded = reply.length() > 1000 ? reply.substring(0, 1000) : reply;
+        // a reply with its own enhanced code that no rule names has said what it is (5.1.0 "sender address rejected:
+        // user unknown in local recipient table", 5.7.1 policy): its words must not make it a hard bounce
         for (Rule r : rules) {
-            if (r.kind() == Kind.TEXT && text.startsWith(r.match()) && r.text().matcher(bounded).find()) {
+            if (!structured && r.kind() == Kind.TEXT && text.startsWith(r.match()) && r.text().matcher(bounded).find()) {
                 return r;
             }
         }
@@ -177,6 +181,22 @@ public class SmtpReplyClassifier {
             }
         }
         return new Rule(text, code >= 500, code >= 500 ? "smtp-rejected" : "smtp-deferred");
+    }
+
+    private static final Pattern SENDER = Pattern.compile("\\bsender\\b", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * Whether a reply refused the recipient, not the sender or the session: only then does a hard-bounce rule put
+     * the recipient on the suppression list. MAIL FROM refused ({@link SMTPSenderFailedException}) or a reply that
+     * speaks of the sender is a fault of our side (a From or relay setting) and would otherwise suppress every
+     * recipient it met.
+     */
+    static boolean aboutTheRecipient(Throwable reply) {
+        if (reply == null || reply instanceof SMTPSenderFailedException || reply instanceof AuthenticationFailedException) {
+            return false;
+        }
+        String text = reply.getMessage() == null ? "" : reply.getMessage();
+        return !SENDER.matcher(text.length() > 1000 ? text.substring(0, 1000) : text).find();
     }
 
     /** The exception carrying the relay's reply (the one {@link #replyCode} reads), or null. */

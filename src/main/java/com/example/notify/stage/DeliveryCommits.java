@@ -32,6 +32,9 @@ public class DeliveryCommits {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryCommits.class);
 
+    /** Offsets a rebalance kept from being committed, per consumer: committed with that consumer's next batch. */
+    private final Map<Consumer<?, ?>, Map<TopicPartition, OffsetAndMetadata>> deferred = new java.util.concurrent.ConcurrentHashMap<>();
+
     public void commit(List<Exchange> batch) {
         if (batch.isEmpty()) {
             return;
@@ -39,9 +42,17 @@ public class DeliveryCommits {
         Map<TopicPartition, OffsetAndMetadata> offsets = offsets(batch);
         DefaultKafkaManualCommit any = batch.get(0).getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, DefaultKafkaManualCommit.class);
         Consumer<?, ?> consumer = any.getConsumer();
+        Map<TopicPartition, OffsetAndMetadata> toCommit = withDeferred(consumer, offsets);
         try {
-            consumer.commitSync(offsets, Duration.ofMillis(any.getCommitTimeout()));
+            consumer.commitSync(toCommit, Duration.ofMillis(any.getCommitTimeout()));
+            deferred.remove(consumer);
         } catch (RebalanceInProgressException | CommitFailedException e) {
+            // kept for the next batch of this consumer (partitions it still owns then), so a partition without a
+            // later batch is not left to be read again by its next owner
+            if (deferred.size() > 64) {
+                deferred.clear(); // consumers closed by reconnects: at worst a re-read, skipped by the keys
+            }
+            deferred.put(consumer, toCommit);
             // the group is rebalancing (another replica joined or left while this batch ran): the commit must wait
             // for the next poll, which takes part in the rebalance. Failing the batch instead made camel-kafka
             // reconnect, i.e. leave and join the group again, which started the next rebalance on every other
@@ -59,6 +70,33 @@ public class DeliveryCommits {
             rewind(consumer, offsets);
             throw new DeliveryBatchIncompleteException(unfinished, batch.size());
         }
+    }
+
+    /**
+     * This batch's offsets with those a rebalance kept from an earlier commit, for the partitions the consumer still
+     * owns (the batch's own offsets win: they are later).
+     */
+    private Map<TopicPartition, OffsetAndMetadata> withDeferred(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        Map<TopicPartition, OffsetAndMetadata> earlier = deferred.get(consumer);
+        if (earlier == null) {
+            return offsets;
+        }
+        Map<TopicPartition, OffsetAndMetadata> merged = new HashMap<>();
+        Set<TopicPartition> owned = new HashSet<>(consumer.assignment());
+        owned.retainAll(earlier.keySet());
+        owned.removeAll(offsets.keySet());
+        if (!owned.isEmpty()) {
+            // only forwards: while the partition was away, its other owner may have committed past this
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(owned);
+            for (TopicPartition tp : owned) {
+                OffsetAndMetadata now = committed.get(tp);
+                if (now == null || now.offset() < earlier.get(tp).offset()) {
+                    merged.put(tp, earlier.get(tp));
+                }
+            }
+        }
+        merged.putAll(offsets);
+        return merged;
     }
 
     /**

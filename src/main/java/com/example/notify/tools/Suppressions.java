@@ -138,8 +138,18 @@ public final class Suppressions {
         return report;
     }
 
-    /** A manual suppression under the address's canonical hash. */
+    /**
+     * A manual suppression under the address's canonical hash, unless a record there already says more (an erasure,
+     * a hard bounce, a complaint, an unsubscribe): overwriting it with {@code manual} would lose its reason, and a
+     * later {@code lift} would then re-enable an erased address.
+     */
     public static ObjectNode suppress(Properties client, String topic, String address) throws Exception {
+        String existing = liveRecords(client, topic, address).get(RecipientKeys.addressHash(address));
+        if (existing != null && !existing.contains("\"manual\"") && !existing.contains("\"soft-bounce\"")) {
+            ObjectNode report = header(address);
+            report.put("kept", "already suppressed with a reason of its own; nothing written");
+            return report;
+        }
         ObjectNode value = MAPPER.createObjectNode();
         value.put("reason", "manual");
         value.put("at", Instant.now().toString());

@@ -150,6 +150,14 @@ public final class TemplateChecks {
         model.put("recipient", new LinkedHashMap<>(Map.of("name", "Sample Name")));
         model.put("event", new LinkedHashMap<>(Map.of("id", "sample-id", "type", "com.example.sample", "time", "2026-01-01T00:00:00Z")));
         model.put("unsubscribeUrl", "https://example.com/unsubscribe/sample");
+        // what a digest template (notify.digest.template, templates/digest) gets besides: its items and the digest
+        List<Map<String, Object>> items = new java.util.ArrayList<>();
+        for (int i = 1; i <= 2; i++) {
+            items.add(new LinkedHashMap<>(Map.of("id", "sample-item-" + i, "source", "/sample", "type", "com.example.sample",
+                    "time", "2026-01-01T00:0" + i + ":00Z", "subject", "Sample item " + i, "params", new LinkedHashMap<>())));
+        }
+        model.put("items", items);
+        model.put("digest", new LinkedHashMap<>(Map.of("id", "sample-digest", "count", items.size())));
         return model;
     }
 

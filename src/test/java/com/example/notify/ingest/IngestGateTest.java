@@ -44,6 +44,25 @@ class IngestGateTest {
     }
 
     @Test
+    void sourcesThatAreUrisKeepTheirColons() {
+        IngestGate gate = new IngestGate();
+        gate.setTokens("u:urn:acme:billing|https://shop.example.com/orders;com.example.security.*, legacy:/shop:com.example.security.*");
+        IngestGate.Scope uri = gate.scope("Bearer u");
+        assertThat(uri.sources()).containsExactly("urn:acme:billing", "https://shop.example.com/orders");
+        assertThat(uri.types()).containsExactly("com.example.security.*");
+        assertThatCode(() -> gate.requireInScope(uri, event("urn:acme:billing"))).doesNotThrowAnyException();
+        assertThatCode(() -> gate.requireInScope(uri, event("https://shop.example.com/orders"))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> gate.requireInScope(uri, event("urn:acme:other"))).isInstanceOf(ScopeViolationException.class);
+        // the earlier token:sources:types form still reads as before
+        IngestGate.Scope legacy = gate.scope("Bearer legacy");
+        assertThat(legacy.sources()).containsExactly("/shop");
+        assertThat(legacy.types()).containsExactly("com.example.security.*");
+        // a URN alone: all of it is the source
+        assertThat(IngestGate.parseScope("urn:acme:billing").sources()).containsExactly("urn:acme:billing");
+        assertThat(gate.scope("Bearer u:urn")).as("no prefix of an entry authenticates").isNull();
+    }
+
+    @Test
     void anUnscopedTokensRequestsAreRefusedUnlessAllowed() {
         IngestGate gate = new IngestGate();
         gate.setTokens("n0sc0pe");

@@ -68,4 +68,23 @@ class PardotQuotaSharesTest {
         alone.setShares(ChannelSharesFixture.owning("pardot", 12, IntStream.range(0, 12).toArray()));
         assertEquals(5, alone.cap());
     }
+
+    @Test
+    void aShareSmallForAMomentDoesNotPauseTheReplicaForTheDay() {
+        ChannelShares shares = ChannelSharesFixture.owning("pardot", 12, 0, 1, 2, 3, 4, 5);
+        PardotQuota quota = quota(120, shares);
+        for (int i = 0; i < 10; i++) {
+            assertTrue(quota.tryAcquire());
+        }
+        // mid-rebalance: its partitions revoked, the share is the minimum of 1, already used
+        shares.revoked(IntStream.range(0, 6).mapToObj(p -> new org.apache.kafka.common.TopicPartition("deliver.pardot", p)).toList());
+        assertFalse(quota.tryAcquire());
+        assertTrue(quota.isSpent());
+        // the partitions come back: so does its share of the day (60)
+        shares.assigned(IntStream.range(0, 6).mapToObj(p -> new org.apache.kafka.common.TopicPartition("deliver.pardot", p)).toList(),
+                java.util.Set.of("deliver.pardot"), t -> 12);
+        assertFalse(quota.isSpent());
+        assertTrue(quota.tryAcquire());
+        assertEquals(11, quota.getUsedToday());
+    }
 }

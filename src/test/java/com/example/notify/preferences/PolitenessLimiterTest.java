@@ -35,6 +35,22 @@ class PolitenessLimiterTest {
     }
 
     @Test
+    void peekAnswersAsAdmitWouldAndCountsNothing() {
+        assertThat(limiter.peek("a", 0)).isEqualTo(new PolitenessLimiter.Admission(true, 0));
+        limiter.admit("a", 5_000);
+        now.addAndGet(7_000);
+        limiter.admit("a", 5_000);
+        for (int i = 0; i < 5; i++) {
+            // full: what admit would do is a hold of 3 s (with hold) or a skip, however often a preview asks
+            assertThat(limiter.peek("a", 5_000)).isEqualTo(new PolitenessLimiter.Admission(true, 3_000));
+            assertThat(limiter.peek("a", 0).admitted()).isFalse();
+        }
+        // nothing was reserved by the peeks: admit still gets that first slot
+        assertThat(limiter.admit("a", 5_000)).isEqualTo(new PolitenessLimiter.Admission(true, 3_000));
+        assertThat(limiter.peek("b", 0).admitted()).as("a recipient never seen").isTrue();
+    }
+
+    @Test
     void zeroLimitMeansNoLimit() {
         PolitenessLimiter off = new PolitenessLimiter(0, 10_000, 0, 100, now::get);
         for (int i = 0; i < 100; i++) {

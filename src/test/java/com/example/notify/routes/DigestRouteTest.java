@@ -64,6 +64,12 @@ class DigestRouteTest {
         TestKafka.createTopics(List.of("digest.events.digest"), 2);
     }
 
+    /** The digest templates directory must not outlive this class: later tests in the JVM read the repo's templates. */
+    @org.junit.jupiter.api.AfterAll
+    static void forgetTheTemplatesDirectory() {
+        System.clearProperty("notify.email.templates-dir");
+    }
+
     @BeanInject
     DigestWindows windows;
 

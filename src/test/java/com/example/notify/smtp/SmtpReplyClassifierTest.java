@@ -68,6 +68,23 @@ class SmtpReplyClassifierTest {
     }
 
     @Test
+    void aRefusedSenderOrAnUnlistedEnhancedCodeNeverSuppressesTheRecipient() throws Exception {
+        // Postfix reject_unlisted_sender, answered at RCPT: the words say "user unknown", the code says sender (5.1.0)
+        NotificationFailureException unlistedSender = rcptRejected(550,
+                "5.1.0 <noreply@example.com>: Sender address rejected: User unknown in local recipient table");
+        assertThat(unlistedSender).isNotInstanceOf(HardBounceException.class).isInstanceOf(PermanentFailureException.class);
+        // no enhanced code, but the reply is about the sender
+        assertThat(rcptRejected(550, "Sender address rejected: user unknown")).isNotInstanceOf(HardBounceException.class);
+        // MAIL FROM refused: our From or relay setting, whatever the words
+        var senderFailed = new org.eclipse.angus.mail.smtp.SMTPSenderFailedException(new InternetAddress("noreply@example.com"),
+                "MAIL FROM", 550, "550 5.1.1 user unknown");
+        assertThat(classifier.classify(senderFailed).getCause()).isNotInstanceOf(HardBounceException.class)
+                .isInstanceOf(PermanentFailureException.class);
+        // a policy refusal with its own enhanced code keeps it, even worded like a bounce
+        assertThat(rcptRejected(550, "5.7.1 no such user here for you")).isNotInstanceOf(HardBounceException.class);
+    }
+
+    @Test
     void temporaryRepliesNeverSuppressEvenWhenWordedLikeABounce() throws Exception {
         NotificationFailureException deferred = rcptRejected(450, "4.1.1 user unknown (try again later)");
         assertThat(deferred).isInstanceOf(TransientFailureException.class);

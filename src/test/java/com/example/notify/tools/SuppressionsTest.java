@@ -74,5 +74,13 @@ class SuppressionsTest {
         JsonNode found = Suppressions.lookup(client, TOPIC, manual);
         assertThat(found.path("suppressions")).extracting(n -> n.path("reason").asText()).containsExactly("manual");
         assertThat(found.path("suppressions").get(0).path("at").asText()).isNotEmpty();
+
+        // a manual suppression never overwrites an erasure (a later lift would re-enable the address)
+        String erasedAgain = "erased.again@example.com";
+        TestKafka.publish(TOPIC, RecipientKeys.addressHash(erasedAgain), "{\"reason\":\"erased\"}");
+        assertThat(Suppressions.suppress(client, TOPIC, erasedAgain).path("kept").asText()).isNotEmpty();
+        assertThat(Suppressions.lookup(client, TOPIC, erasedAgain).path("suppressions"))
+                .extracting(n -> n.path("reason").asText()).containsExactly("erased");
+        assertThat(Suppressions.lift(client, TOPIC, erasedAgain, null, false).path("lifted")).isEmpty();
     }
 }
