@@ -56,6 +56,14 @@ public class NotifyMetrics extends CamelContextBean {
 
     /** Called for every status event (publish-status): deliveries, dead letters, latency, last outcomes. */
     public void status(Exchange exchange) {
+        String feedbackKind = exchange.getProperty("notifyFeedbackKind", String.class);
+        if (feedbackKind != null) {
+            // SES feedback about a delivery already counted: only the feedback counter, not another delivery outcome
+            // (the rate alerts divide feedback by deliveries) and not the channel's health
+            counter("notify_email_feedback_total", "kind",
+                    com.example.notify.feedback.SesFeedback.KINDS.contains(feedbackKind) ? feedbackKind : "other").increment();
+            return;
+        }
         NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
         String outcome = exchange.getProperty("notifyStatus", "unknown", String.class);
         String channel = bounded(exchange.getProperty("notifyChannel", String.class), channels);
@@ -73,7 +81,7 @@ public class NotifyMetrics extends CamelContextBean {
             counter("notify_delivery_timing_total", "channel", channel, "outcome", outcome).increment();
         }
         if ("bounced".equals(outcome)) {
-            // deliverability feedback by kind (hard-bounce now; complaint and soft-bounce once SES feedback is read);
+            // deliverability feedback: an SMTP hard bounce (SES feedback is counted above, by its kind);
             // the alert rules divide it by the email deliveries
             counter("notify_email_feedback_total", "kind", "hard-bounce").increment();
         }
@@ -115,7 +123,7 @@ public class NotifyMetrics extends CamelContextBean {
         for (String channel : channels) {
             r.counter("notify_skipped_total", "channel", channel, "reason", "already-sent");
         }
-        for (String kind : List.of("hard-bounce", "soft-bounce", "complaint")) {
+        for (String kind : com.example.notify.feedback.SesFeedback.KINDS) {
             r.counter("notify_email_feedback_total", "kind", kind);
         }
         var beans = getCamelContext().getRegistry();

@@ -11,7 +11,8 @@ import org.apache.camel.Exchange;
  * Builds the CloudEvent published on the status topic for one outcome of one event on one channel.
  * Reads the exchange properties the routes set: {@code notifyEvent}, {@code notifyChannel},
  * {@code notifyStatus} and optionally {@code notifyStatusReason}, {@code notifyAttempt}, {@code notifyProvider},
- * {@code notifyProviderMessageId}. Carries no recipient data.
+ * {@code notifyProviderMessageId}; for SES feedback {@code notifyFeedbackRef}, {@code notifyFeedbackEventId},
+ * {@code notifyFeedbackEventType} instead of the event. Carries no recipient data.
  */
 public class StatusEvents {
 
@@ -35,7 +36,9 @@ public class StatusEvents {
         java.util.Map<String, Object> item = exchange.getProperty("notifyDigestItem", java.util.Map.class);
         String eventId = item != null ? String.valueOf(item.get("id")) : digestId != null ? digestId
                 : event != null ? event.getId() : null;
-        String subjectRef = event != null ? eventId
+        // SES feedback (com.example.notify.feedback): no event at hand, its id comes from the SES message tags
+        String feedbackRef = exchange.getProperty("notifyFeedbackRef", String.class);
+        String subjectRef = event != null ? eventId : feedbackRef != null ? feedbackRef
                 : message.getHeader("kafka.TOPIC") + "/" + message.getHeader("kafka.PARTITION") + "/"
                   + message.getHeader("kafka.OFFSET");
 
@@ -59,6 +62,9 @@ public class StatusEvents {
             data.put("eventId", eventId);
             data.put("eventSource", item != null ? String.valueOf(item.get("source")) : event.getSource());
             data.put("eventType", item != null ? String.valueOf(item.get("type")) : event.getType());
+        } else if (feedbackRef != null) {
+            putIfSet(data, "eventId", exchange.getProperty("notifyFeedbackEventId", String.class));
+            putIfSet(data, "eventType", exchange.getProperty("notifyFeedbackEventType", String.class));
         } else {
             // the record never became an event (invalid): point at it by its coordinates
             data.put("topic", message.getHeader("kafka.TOPIC", String.class));

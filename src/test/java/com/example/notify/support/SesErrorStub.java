@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SesErrorStub implements AutoCloseable {
 
     public final AtomicInteger requests = new AtomicInteger();
+    /** Each request's form body (SES query protocol: Action=SendRawEmail&amp;…&amp;Tags.member.1.Name=…). */
+    public final Deque<String> bodies = new ConcurrentLinkedDeque<>();
     private final Deque<int[]> script = new ConcurrentLinkedDeque<>();
     private final Deque<String> codes = new ConcurrentLinkedDeque<>();
     private final HttpServer server;
@@ -28,7 +30,7 @@ public final class SesErrorStub implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         server.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
+            bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             int n = requests.incrementAndGet();
             int[] status = script.poll();
             String code = codes.poll();
