@@ -23,6 +23,8 @@ public final class NotificationRoutesApp {
         // no classpath scanning (Main(Class) would scan com.example.notify for annotated classes: there are
         // none, beans are declared in YAML and properties) — it cost ~1 s of every start
         Main main = new Main();
+        // keys renamed in this release still work, with a WARN naming old -> new (first: before anything reads them)
+        main.addMainListener(new RenamedProperties());
         // the dev profile's embedded broker, SMTP server and Pardot stand-in: dev-only code, loaded when asked for
         main.addMainListener(new DevServices());
         Optional<String> profile = lookup("camel.main.profile");
