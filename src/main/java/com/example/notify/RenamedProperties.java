@@ -60,11 +60,12 @@ public class RenamedProperties extends MainListenerSupport {
     private static void move(PropertiesComponent pc, String oldKey, String newKey, String value, Consumer<String> warn) {
         pc.addOverrideProperty(newKey, value);
         // names only, never the value
-        warn.accept("Property " + oldKey + " (env " + env(oldKey) + ") is renamed " + newKey + " (env " + env(newKey)
-                + "): its value is used this release, the old name will stop working in the next; rename it where you set it");
+        warn.accept("Property " + oldKey + env(oldKey) + " is renamed " + newKey + env(newKey)
+                + ": its value is used this release, the old name will stop working in the next; rename it where you set it");
     }
 
+    /** The environment variable Camel reads for a key, where a key has one (a per-key limit's type or source may not). */
     private static String env(String key) {
-        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        return key.matches("[a-z0-9.-]+") ? " (env " + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_') + ")" : "";
     }
 }
