@@ -1,5 +1,6 @@
 package com.example.notify.ingest;
 
+import com.example.notify.contract.ExchangeProperties;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -28,7 +29,7 @@ public class ControlHeaders {
         Message message = exchange.getMessage();
         String replayOf = text(message.getHeader(REPLAY_OF));
         String signature = text(message.getHeader(REPLAY_SIG));
-        byte[] value = exchange.getProperty("notifyRaw", byte[].class);
+        byte[] value = exchange.getProperty(ExchangeProperties.RAW, byte[].class);
         boolean verified = replayOf != null && signature != null && isConfigured()
                 && MessageDigest.isEqual(sign(replayOf, value).getBytes(StandardCharsets.US_ASCII),
                         signature.getBytes(StandardCharsets.US_ASCII));

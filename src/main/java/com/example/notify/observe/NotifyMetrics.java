@@ -1,10 +1,10 @@
 package com.example.notify.observe;
 
+import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.pardot.PardotQuota;
 import com.example.notify.pardot.PardotTokenSource;
 import com.example.notify.smtp.PooledJavaMailSender;
-import com.example.notify.support.CamelContextBean;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.micrometer.messagehistory.MicrometerMessageHistoryFactory;
 
@@ -26,7 +28,9 @@ import org.apache.camel.component.micrometer.messagehistory.MicrometerMessageHis
  * comes from a bounded set: channels we serve (else {@code other}), providers, outcomes and reason codes;
  * never an address, an id or free text. Also remembers each channel's last outcome for the health checks.
  */
-public class NotifyMetrics extends CamelContextBean {
+public class NotifyMetrics implements CamelContextAware {
+
+    private CamelContext camelContext;
 
     // label values allowed (notify.metrics.channels / .providers): a channel added in YAML is listed there
     private volatile Set<String> channels = Set.of("email", "pardot");
@@ -56,7 +60,7 @@ public class NotifyMetrics extends CamelContextBean {
 
     /** Called for every status event (publish-status): deliveries, dead letters, latency, last outcomes. */
     public void status(Exchange exchange) {
-        String feedbackKind = exchange.getProperty("notifyFeedbackKind", String.class);
+        String feedbackKind = exchange.getProperty(ExchangeProperties.FEEDBACK_KIND, String.class);
         if (feedbackKind != null) {
             // SES feedback about a delivery already counted: only the feedback counter, not another delivery outcome
             // (the rate alerts divide feedback by deliveries) and not the channel's health
@@ -64,11 +68,11 @@ public class NotifyMetrics extends CamelContextBean {
                     com.example.notify.feedback.SesFeedback.KINDS.contains(feedbackKind) ? feedbackKind : "other").increment();
             return;
         }
-        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
-        String outcome = exchange.getProperty("notifyStatus", "unknown", String.class);
-        String channel = bounded(exchange.getProperty("notifyChannel", String.class), channels);
-        String provider = bounded(exchange.getProperty("notifyProvider", String.class), providers);
-        String reason = exchange.getProperty("notifyStatusReason", String.class);
+        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
+        String outcome = exchange.getProperty(ExchangeProperties.STATUS, "unknown", String.class);
+        String channel = bounded(exchange.getProperty(ExchangeProperties.CHANNEL, String.class), channels);
+        String provider = bounded(exchange.getProperty(ExchangeProperties.PROVIDER, String.class), providers);
+        String reason = exchange.getProperty(ExchangeProperties.STATUS_REASON, String.class);
         if (event == null && "dead-lettered".equals(outcome)) {
             counter("notify_events_total", "outcome", "invalid").increment();
         }
@@ -237,5 +241,15 @@ public class NotifyMetrics extends CamelContextBean {
 
     private static Set<String> csvSet(String csv) {
         return Set.copyOf(Arrays.stream(csv.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList());
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

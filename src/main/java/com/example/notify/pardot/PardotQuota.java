@@ -1,12 +1,13 @@
 package com.example.notify.pardot;
 
 import com.example.notify.stage.ChannelShares;
-import com.example.notify.support.CamelContextBean;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.concurrent.CompletableFuture;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.ServiceStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * and the {@code pardot-deferred} route is suspended until the quota resets (or an operator calls
  * {@link #resume()}).
  */
-public class PardotQuota extends CamelContextBean {
+public class PardotQuota implements CamelContextAware {
+
+    private CamelContext camelContext;
 
     private static final Logger LOG = LoggerFactory.getLogger(PardotQuota.class);
 
@@ -181,5 +184,15 @@ public class PardotQuota extends CamelContextBean {
 
     void setClock(Clock clock) {
         this.clock = clock;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

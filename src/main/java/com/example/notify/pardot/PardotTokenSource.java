@@ -1,14 +1,16 @@
 package com.example.notify.pardot;
 
 import com.example.notify.failure.TransientFailureException;
-import com.example.notify.support.CamelContextBean;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
 
 /**
  * Salesforce OAuth2 client-credentials token for the Pardot API, fetched through the {@code pardot-token}
@@ -18,7 +20,10 @@ import org.apache.camel.Exchange;
  * fetch). One caller fetches while the others wait for its result. The form is URL-encoded, so secrets with
  * {@code &+=} survive. Neither the token nor the secret ever appears in an exception message.
  */
-public class PardotTokenSource extends CamelContextBean {
+public class PardotTokenSource implements CamelContextAware {
+
+    private CamelContext camelContext;
+    private volatile ProducerTemplate producer;
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -108,5 +113,29 @@ public class PardotTokenSource extends CamelContextBean {
 
     void setClock(LongSupplier clock) {
         this.clock = clock;
+    }
+
+    // created on first use: the context is not started yet when the bean is
+    private ProducerTemplate producer() {
+        ProducerTemplate p = producer;
+        if (p == null) {
+            synchronized (this) {
+                if (producer == null) {
+                    producer = camelContext.createProducerTemplate();
+                }
+                p = producer;
+            }
+        }
+        return p;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

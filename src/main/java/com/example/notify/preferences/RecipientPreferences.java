@@ -1,11 +1,14 @@
 package com.example.notify.preferences;
 
+import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.contacts.Contact;
 import com.example.notify.event.NotificationEvent;
-import com.example.notify.support.CamelContextBean;
+import com.example.notify.support.TypeSettings;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 
 /**
@@ -14,10 +17,10 @@ import org.apache.camel.Exchange;
  * opt-outs), and not beyond the politeness limit, whose excess is skipped or held back per type policy
  * ({@code skip}, {@code hold}, {@code exempt}; transactional types are exempt).
  */
-public class RecipientPreferences extends CamelContextBean {
+public class RecipientPreferences implements CamelContextAware {
 
-    public static final String SKIP_REASON = "notifyStatusReason";
-    public static final String HOLD_MS = "notifyHoldMs";
+    private CamelContext camelContext;
+    private TypeSettings settings = TypeSettings.NONE;
 
     private SuppressionList suppressions = new SuppressionList();
     private List<String> transactionalTypes = List.of();
@@ -29,19 +32,19 @@ public class RecipientPreferences extends CamelContextBean {
     private String politenessPolicy = "skip";
 
     /**
-     * True when the recipient does not get this notification, exchange property {@value #SKIP_REASON} says
-     * why; false when it goes out, after being held back {@value #HOLD_MS} ms.
+     * True when the recipient does not get this notification, exchange property {@value ExchangeProperties#STATUS_REASON} says
+     * why; false when it goes out, after being held back {@value ExchangeProperties#HOLD_MS} ms.
      */
     public boolean declines(Exchange exchange) {
-        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
-        String channel = exchange.getProperty("notifyChannel", String.class);
-        exchange.setProperty(HOLD_MS, 0L);
+        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
+        String channel = exchange.getProperty(ExchangeProperties.CHANNEL, String.class);
+        exchange.setProperty(ExchangeProperties.HOLD_MS, 0L);
         String reason = declineReason(event, channel);
         if (reason == null) {
             reason = politenessReason(event, channel, exchange);
         }
         if (reason != null) {
-            exchange.setProperty(SKIP_REASON, reason);
+            exchange.setProperty(ExchangeProperties.STATUS_REASON, reason);
             return true;
         }
         return false;
@@ -93,11 +96,11 @@ public class RecipientPreferences extends CamelContextBean {
      * same name into the unsubscribe token.
      */
     public String listOf(String type) {
-        String category = getCamelContext() == null ? null : property("notify.email.type." + type + ".category").orElse(null);
+        String category = settings.get("notify.email.type." + type + ".category").orElse(null);
         return category == null ? type : category;
     }
 
-    /** Counts this notification against the recipient's limit; a held one gets {@value #HOLD_MS} set. */
+    /** Counts this notification against the recipient's limit; a held one gets {@value ExchangeProperties#HOLD_MS} set. */
     private String politenessReason(NotificationEvent event, String channel, Exchange exchange) {
         // the limiter is off by default: decide that before resolving the type's policy property per event
         if (!limiter().enabled()) {
@@ -113,7 +116,7 @@ public class RecipientPreferences extends CamelContextBean {
         if (!admission.admitted()) {
             return "politeness-limit";
         }
-        exchange.setProperty(HOLD_MS, admission.holdMs());
+        exchange.setProperty(ExchangeProperties.HOLD_MS, admission.holdMs());
         return null;
     }
 
@@ -149,7 +152,7 @@ public class RecipientPreferences extends CamelContextBean {
     }
 
     private String policyFor(String type) {
-        String policy = getCamelContext() == null ? null : property("notify.politeness.type." + type + ".policy").orElse(null);
+        String policy = settings.get("notify.politeness.type." + type + ".policy").orElse(null);
         return (policy == null ? politenessPolicy : policy).strip().toLowerCase(Locale.ROOT);
     }
 
@@ -195,5 +198,16 @@ public class RecipientPreferences extends CamelContextBean {
 
     public void setPolitenessPolicy(String politenessPolicy) {
         this.politenessPolicy = politenessPolicy;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+        this.settings = TypeSettings.of(camelContext);
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }
