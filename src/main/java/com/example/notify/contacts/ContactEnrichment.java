@@ -1,6 +1,7 @@
 package com.example.notify.contacts;
 
 import com.example.notify.contract.ExchangeProperties;
+import com.example.notify.event.Contact;
 import com.example.notify.event.NotificationEvent;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;

@@ -1,5 +1,6 @@
 package com.example.notify.contacts;
 
+import com.example.notify.event.Contact;
 import com.example.notify.failure.Masking;
 import com.example.notify.failure.PermanentFailureException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -73,18 +74,10 @@ public class HttpContactDirectory implements ContactDirectory, CamelContextAware
         this.routeUri = routeUri;
     }
 
-    // created on first use: the context is not started yet when the bean is
+    // on first use: the context is not started when the bean is made (a race makes one spare template, once)
     private ProducerTemplate producer() {
         ProducerTemplate p = producer;
-        if (p == null) {
-            synchronized (this) {
-                if (producer == null) {
-                    producer = camelContext.createProducerTemplate();
-                }
-                p = producer;
-            }
-        }
-        return p;
+        return p != null ? p : (producer = camelContext.createProducerTemplate());
     }
 
     @Override

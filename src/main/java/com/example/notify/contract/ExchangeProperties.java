@@ -58,6 +58,8 @@ public final class ExchangeProperties {
     public static final String NOT_BEFORE = "notifyNotBefore";
     /** Of a delivery record: true for the first record of its partition in the batch. */
     public static final String PARTITION_HEAD = "notifyPartitionHead";
+    /** What the recipient's preferences decided for this channel (RecipientPreferences.Decision: reason, hold). */
+    public static final String PREFERENCES = "notifyPreferences";
     /** The provider that sent (smtp, ses, pardot, ...). */
     public static final String PROVIDER = "notifyProvider";
     /** The provider's id of the sent message. */

@@ -1,6 +1,7 @@
 package com.example.notify.digest;
 
-import com.example.notify.contacts.Contact;
+import com.example.notify.contract.Channels;
+import com.example.notify.event.Contact;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
 import com.example.notify.preferences.RecipientKeys;
@@ -34,7 +35,7 @@ public class DigestWindows implements CamelContextAware {
 
     /** True when this type's notifications on this channel go into digests. */
     public boolean isDigest(String channel, String type) {
-        return "email".equals(channel) && type != null
+        return Channels.EMAIL.equals(channel) && type != null
                 && (settings.get(PREFIX + type + ".window").isPresent() || settings.get(PREFIX + type + ".until").isPresent());
     }
 

@@ -1,5 +1,6 @@
 package com.example.notify.email;
 
+import com.example.notify.contract.Channels;
 import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
@@ -68,7 +69,7 @@ public class EmailComposer implements CamelContextAware {
 
     public MimeMessage compose(Exchange exchange) throws MessagingException {
         NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
-        String channel = exchange.getProperty(ExchangeProperties.CHANNEL, "email", String.class);
+        String channel = exchange.getProperty(ExchangeProperties.CHANNEL, Channels.EMAIL, String.class);
         NotificationEvent.Recipient recipient = event.getRecipient();
         InternetAddress to = AddressValidator.parse(recipient.getEmail(), recipient.getName(), allowUtf8Addresses);
 
@@ -83,18 +84,15 @@ public class EmailComposer implements CamelContextAware {
         List<Map<String, Object>> digestItems = exchange.getProperty(ExchangeProperties.DIGEST_ITEMS, List.class);
         String digestId = exchange.getProperty(ExchangeProperties.DIGEST_ID, String.class);
         RenderedEmail rendered;
-        String messageId;
         if (digestItems != null && digestId != null) {
             // a digest: one message with all items (in order of arrival), from the type's digest template
             model.put("items", digestItems);
             model.put("digest", Map.of("id", digestId, "count", digestItems.size()));
             rendered = renderer.render(digestTemplate(event), event.getLocale(), model);
-            messageId = messageIdOf(digestId, channel);
         } else {
             rendered = renderer.render(event.getTemplate(), event.getLocale(), model);
-            messageId = messageId(event, channel);
         }
-        MimeMessage message = new FixedIdMimeMessage(SESSION, messageId);
+        MimeMessage message = new FixedIdMimeMessage(SESSION, messageId(exchange));
         message.setFrom(configuredAddress(typeSetting(event, "from").orElse(from), "from"));
         Optional<String> reply = typeSetting(event, "reply-to").or(() -> Optional.ofNullable(blankToNull(replyTo)));
         if (reply.isPresent()) {
@@ -120,8 +118,19 @@ public class EmailComposer implements CamelContextAware {
             message.setContent(alternative);
         }
         message.saveChanges();
-        exchange.setProperty(ExchangeProperties.MESSAGE_ID, messageId);
         return message;
+    }
+
+    /**
+     * The Message-ID {@link #compose} gives this exchange's email (a digest's from the digest id): deliver-email
+     * sets it as {@code notifyMessageId} in a step of its own (email-message-id), for the status events.
+     */
+    public String messageId(Exchange exchange) {
+        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
+        String channel = exchange.getProperty(ExchangeProperties.CHANNEL, Channels.EMAIL, String.class);
+        String digestId = exchange.getProperty(ExchangeProperties.DIGEST_ID, String.class);
+        boolean digest = digestId != null && exchange.getProperty(ExchangeProperties.DIGEST_ITEMS) != null;
+        return digest ? messageIdOf(digestId, channel) : messageId(event, channel);
     }
 
     /** The provider for this event's type ({@code notify.email.type.<type>.provider}) or the default one. */

@@ -1,5 +1,6 @@
 package com.example.notify.feedback;
 
+import com.example.notify.contract.Channels;
 import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.preferences.RecipientKeys;
@@ -66,7 +67,7 @@ public class SesFeedback {
         Map<String, String> tags = new LinkedHashMap<>();
         putTag(tags, TAG_EVENT_ID, eventId);
         putTag(tags, TAG_EVENT_TYPE, event == null ? null : event.getType());
-        putTag(tags, TAG_CHANNEL, exchange.getProperty(ExchangeProperties.CHANNEL, "email", String.class));
+        putTag(tags, TAG_CHANNEL, exchange.getProperty(ExchangeProperties.CHANNEL, Channels.EMAIL, String.class));
         return tags;
     }
 
@@ -174,7 +175,7 @@ public class SesFeedback {
         String eventId = decodeTag(firstTag(tags, TAG_EVENT_ID));
         String eventType = decodeTag(firstTag(tags, TAG_EVENT_TYPE));
         String channel = decodeTag(firstTag(tags, TAG_CHANNEL));
-        channel = channel == null ? "email" : channel;
+        channel = channel == null ? Channels.EMAIL : channel;
         Instant mailAt = instant(mail.path("timestamp").asText(""), Instant.now());
 
         switch (type) {

@@ -15,7 +15,7 @@ import org.apache.camel.Message;
  * retry horizon, a contact header stands in for the lookup). On the events topic, which producers write, they are
  * the bundle's alone: every one a producer set is dropped at ingest, and a replay's {@code notify-replay-of} is
  * kept only when its {@code notify-replay-sig} is the HMAC-SHA256, under {@code notify.replay.hmac-key}, of the
- * replayed location and the record value's SHA-256 (signed by {@link com.example.notify.failure.DeadLetterReplay}).
+ * replayed location and the record value's SHA-256 (signed by {@link com.example.notify.deadletter.DeadLetterReplay}).
  */
 public class ControlHeaders {
 

@@ -1,15 +1,12 @@
 package com.example.notify.observe;
 
+import com.example.notify.contract.Channels;
 import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
-import com.example.notify.pardot.PardotQuota;
-import com.example.notify.pardot.PardotTokenSource;
-import com.example.notify.smtp.PooledJavaMailSender;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,8 +29,8 @@ public class NotifyMetrics implements CamelContextAware {
 
     private CamelContext camelContext;
 
-    // label values allowed (notify.metrics.channels / .providers): a channel added in YAML is listed there
-    private volatile Set<String> channels = Set.of("email", "pardot");
+    // label values allowed: notify.metrics.channels (by default notify.channels, the one list) and .providers
+    private volatile Set<String> channels = Set.of();
     private volatile Set<String> providers = Set.of("smtp", "ses", "pardot");
     private volatile String stepTimers = "";
 
@@ -114,8 +111,8 @@ public class NotifyMetrics implements CamelContextAware {
     }
 
     /**
-     * Gauges over the beans that keep their own counts, and the scope of the per-step timers; run once after
-     * start (route metrics-bind), before the events consumer has its partitions.
+     * The meters of the beans that keep their own counts (each a MeterBinder), and the scope of the per-step
+     * timers; run once after start (route metrics-bind), before the events consumer has its partitions.
      */
     public void bind() {
         scopeStepTimers();
@@ -130,44 +127,15 @@ public class NotifyMetrics implements CamelContextAware {
         for (String kind : com.example.notify.feedback.SesFeedback.KINDS) {
             r.counter("notify_email_feedback_total", "kind", kind);
         }
-        var beans = getCamelContext().getRegistry();
-        PardotQuota quota = beans.lookupByNameAndType("pardotQuota", PardotQuota.class);
-        if (quota != null) {
-            Gauge.builder("notify_pardot_quota_used", quota, PardotQuota::getUsedToday)
-                    .description("Pardot API requests counted today").register(r);
-            Gauge.builder("notify_pardot_quota_limit", quota, PardotQuota::getDailyLimit)
-                    .description("Pardot daily request limit (0: not counted)").register(r);
-            Gauge.builder("notify_pardot_paused", quota, q -> q.isSpent() ? 1 : 0)
-                    .description("1 while the Pardot channel waits for the quota reset").register(r);
-        }
-        PardotTokenSource tokens = beans.lookupByNameAndType("pardotTokens", PardotTokenSource.class);
-        if (tokens != null) {
-            FunctionCounter.builder("notify_pardot_token_fetches", tokens, PardotTokenSource::getFetches)
-                    .description("OAuth2 token requests (first fetch, expiry, refresh after 401/184)").register(r);
-        }
         for (String outcome : List.of("scheduled", "deferred", "digested")) {
-            r.counter("notify_delivery_timing_total", "channel", "email", "outcome", outcome);
+            r.counter("notify_delivery_timing_total", "channel", Channels.EMAIL, "outcome", outcome);
         }
-        com.example.notify.digest.DigestCollector digests =
-                beans.lookupByNameAndType("digestCollector", com.example.notify.digest.DigestCollector.class);
-        if (digests != null) {
-            Gauge.builder("notify_digest_pending_items", digests, com.example.notify.digest.DigestCollector::getPendingItems)
-                    .description("digest items waiting in open windows on this replica").register(r);
-            Gauge.builder("notify_digest_open_windows", digests, com.example.notify.digest.DigestCollector::getPendingWindows)
-                    .description("open digest windows (recipient and type) on this replica").register(r);
-            FunctionCounter.builder("notify_digests_published", digests, com.example.notify.digest.DigestCollector::getDigestsPublished)
-                    .description("digest records published to the email stage (a window rebuilt after a crash counts again)").register(r);
-            FunctionCounter.builder("notify_digest_items_published", digests, com.example.notify.digest.DigestCollector::getItemsPublished)
-                    .description("items in the digest records published").register(r);
-        }
-        PooledJavaMailSender smtp = beans.lookupByNameAndType("smtpSender", PooledJavaMailSender.class);
-        if (smtp != null) {
-            Gauge.builder("notify_smtp_pool_connections", smtp, PooledJavaMailSender::getActiveConnections)
-                    .description("open SMTP connections in the pool").register(r);
-            FunctionCounter.builder("notify_smtp_connections_opened", smtp, PooledJavaMailSender::getConnectionsOpened)
-                    .description("SMTP connections opened since start").register(r);
-            FunctionCounter.builder("notify_smtp_messages_sent", smtp, PooledJavaMailSender::getMessagesSent)
-                    .description("messages accepted by the SMTP server").register(r);
+        // the beans that keep their own counts bind their meters themselves (Micrometer's MeterBinder); only
+        // ours: a JVM binder of the metrics component, bound twice, would add its listeners twice
+        for (MeterBinder binder : getCamelContext().getRegistry().findByType(MeterBinder.class)) {
+            if (binder.getClass().getName().startsWith("com.example.notify.")) {
+                binder.bindTo(r);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package com.example.notify.observe;
 
+import com.example.notify.contract.Channels;
 import com.example.notify.stage.RetryTierForwarder;
 import com.example.notify.stage.RetryTiers;
 import com.example.notify.support.TypeSettings;
@@ -116,9 +117,9 @@ public class StageLag implements CamelContextAware {
                     new Stage("channel", channel, "none", groupId + "-" + channel + "-priority", topic + suffix)));
             lowSuffix.ifPresent(suffix -> list.add(new Stage("channel", channel, "none", groupId + "-" + channel + "-low", topic + suffix)));
         }
-        if (channels.contains("pardot")) {
+        if (channels.contains(Channels.PARDOT)) {
             settings.get("notify.kafka.topic.pardot-deferred").ifPresent(topic ->
-                    list.add(new Stage("deferred", "pardot", "none", groupId + "-pardot-deferred", topic)));
+                    list.add(new Stage("deferred", Channels.PARDOT, "none", groupId + "-pardot-deferred", topic)));
         }
         if (retryTiers != null) {
             List<String> labels = retryTiers.labels();

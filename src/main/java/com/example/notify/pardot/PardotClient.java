@@ -1,5 +1,6 @@
 package com.example.notify.pardot;
 
+import com.example.notify.contract.Channels;
 import com.example.notify.failure.Masking;
 import com.example.notify.failure.NotificationFailureException;
 import com.example.notify.failure.PermanentFailureException;
@@ -92,7 +93,7 @@ public class PardotClient implements CamelContextAware {
 
     /** This replica's part of the business unit's concurrent requests. */
     int cap() {
-        return (int) (shares() == null ? maxConcurrent : shares().share("pardot", maxConcurrent));
+        return (int) (shares() == null ? maxConcurrent : shares().share(Channels.PARDOT, maxConcurrent));
     }
 
     NotificationFailureException failure(int status, int code, String message) {
@@ -162,18 +163,10 @@ public class PardotClient implements CamelContextAware {
         this.routeUri = routeUri;
     }
 
-    // created on first use: the context is not started yet when the bean is
+    // on first use: the context is not started when the bean is made (a race makes one spare template, once)
     private ProducerTemplate producer() {
         ProducerTemplate p = producer;
-        if (p == null) {
-            synchronized (this) {
-                if (producer == null) {
-                    producer = camelContext.createProducerTemplate();
-                }
-                p = producer;
-            }
-        }
-        return p;
+        return p != null ? p : (producer = camelContext.createProducerTemplate());
     }
 
     @Override

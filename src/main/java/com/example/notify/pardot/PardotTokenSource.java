@@ -3,6 +3,9 @@ package com.example.notify.pardot;
 import com.example.notify.failure.TransientFailureException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,7 +23,7 @@ import org.apache.camel.ProducerTemplate;
  * fetch). One caller fetches while the others wait for its result. The form is URL-encoded, so secrets with
  * {@code &+=} survive. Neither the token nor the secret ever appears in an exception message.
  */
-public class PardotTokenSource implements CamelContextAware {
+public class PardotTokenSource implements CamelContextAware, MeterBinder {
 
     private CamelContext camelContext;
     private volatile ProducerTemplate producer;
@@ -115,18 +118,10 @@ public class PardotTokenSource implements CamelContextAware {
         this.clock = clock;
     }
 
-    // created on first use: the context is not started yet when the bean is
+    // on first use: the context is not started when the bean is made (a race makes one spare template, once)
     private ProducerTemplate producer() {
         ProducerTemplate p = producer;
-        if (p == null) {
-            synchronized (this) {
-                if (producer == null) {
-                    producer = camelContext.createProducerTemplate();
-                }
-                p = producer;
-            }
-        }
-        return p;
+        return p != null ? p : (producer = camelContext.createProducerTemplate());
     }
 
     @Override
@@ -137,5 +132,12 @@ public class PardotTokenSource implements CamelContextAware {
     @Override
     public CamelContext getCamelContext() {
         return camelContext;
+    }
+
+    /** Its counter, bound by the metrics setup (routes/observe.camel.yaml, metrics-bind). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("notify_pardot_token_fetches", this, PardotTokenSource::getFetches)
+                .description("OAuth2 token requests (first fetch, expiry, refresh after 401/184)").register(registry);
     }
 }

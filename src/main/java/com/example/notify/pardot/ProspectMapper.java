@@ -1,7 +1,7 @@
 package com.example.notify.pardot;
 
 import com.example.notify.contract.ExchangeProperties;
-import com.example.notify.contacts.Contact;
+import com.example.notify.event.Contact;
 import com.example.notify.email.AddressValidator;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;

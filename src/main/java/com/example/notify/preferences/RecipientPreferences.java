@@ -1,7 +1,7 @@
 package com.example.notify.preferences;
 
 import com.example.notify.contract.ExchangeProperties;
-import com.example.notify.contacts.Contact;
+import com.example.notify.event.Contact;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.support.TypeSettings;
 import java.util.Arrays;
@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
-import org.apache.camel.Exchange;
 
 /**
  * Decides, per event and channel, whether the recipient gets it: not if their address is suppressed (never
@@ -32,22 +31,26 @@ public class RecipientPreferences implements CamelContextAware {
     private String politenessPolicy = "skip";
 
     /**
-     * True when the recipient does not get this notification, exchange property {@value ExchangeProperties#STATUS_REASON} says
-     * why; false when it goes out, after being held back {@value ExchangeProperties#HOLD_MS} ms.
+     * Whether the recipient gets this notification on this channel: {@code reason} says why not (null: it goes
+     * out), {@code holdMs} how long the politeness limit holds it back first (0: not at all).
      */
-    public boolean declines(Exchange exchange) {
-        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
-        String channel = exchange.getProperty(ExchangeProperties.CHANNEL, String.class);
-        exchange.setProperty(ExchangeProperties.HOLD_MS, 0L);
+    public record Decision(String reason, long holdMs) {
+        static final Decision GOES_OUT = new Decision(null, 0);
+    }
+
+    /**
+     * Decides once per notification and channel, counting it against the recipient's politeness limit when it
+     * goes out. apply-preferences keeps the answer in {@value ExchangeProperties#PREFERENCES} and sets
+     * {@value ExchangeProperties#HOLD_MS} and {@value ExchangeProperties#STATUS_REASON} from it in steps of its own.
+     */
+    public Decision decide(NotificationEvent event, String channel) {
         String reason = declineReason(event, channel);
-        if (reason == null) {
-            reason = politenessReason(event, channel, exchange);
-        }
-        if (reason != null) {
-            exchange.setProperty(ExchangeProperties.STATUS_REASON, reason);
-            return true;
-        }
-        return false;
+        return reason != null ? new Decision(reason, 0) : politeness(event, channel);
+    }
+
+    /** True when the recipient does not get this notification (a decision with a reason). */
+    public boolean declines(Decision decision) {
+        return decision.reason() != null;
     }
 
     /** Why the recipient does not get this channel (suppressed, opted out), without politeness; null: it goes out. */
@@ -100,24 +103,20 @@ public class RecipientPreferences implements CamelContextAware {
         return category == null ? type : category;
     }
 
-    /** Counts this notification against the recipient's limit; a held one gets {@value ExchangeProperties#HOLD_MS} set. */
-    private String politenessReason(NotificationEvent event, String channel, Exchange exchange) {
+    /** Counts this notification against the recipient's limit: skipped, held back, or out at once. */
+    private Decision politeness(NotificationEvent event, String channel) {
         // the limiter is off by default: decide that before resolving the type's policy property per event
         if (!limiter().enabled()) {
-            return null;
+            return Decision.GOES_OUT;
         }
         String key = RecipientKeys.recipientKey(event);
         String policy = isTransactional(event.getType()) ? "exempt" : policyFor(event.getType());
         if (key == null || "exempt".equals(policy)) {
-            return null;
+            return Decision.GOES_OUT;
         }
         PolitenessLimiter.Admission admission = limiter().admit(key + '\u001f' + channel,
                 "hold".equals(policy) ? politenessMaxHoldMs : 0);
-        if (!admission.admitted()) {
-            return "politeness-limit";
-        }
-        exchange.setProperty(ExchangeProperties.HOLD_MS, admission.holdMs());
-        return null;
+        return admission.admitted() ? new Decision(null, admission.holdMs()) : new Decision("politeness-limit", 0);
     }
 
     /**

@@ -1,5 +1,6 @@
 package com.example.notify.preview;
 
+import com.example.notify.contract.Channels;
 import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.contacts.ContactDirectory;
 import com.example.notify.email.EmailComposer;
@@ -85,9 +86,9 @@ public class NotificationPreview implements CamelContextAware {
         exchange.setProperty(ExchangeProperties.CHANNEL, channel);
         try {
             switch (channel) {
-                case "email" -> email(event, exchange, out);
-                case "pardot" -> pardot(exchange, out);
-                case "webhook" -> webhook(event, out);
+                case Channels.EMAIL -> email(event, exchange, out);
+                case Channels.PARDOT -> pardot(exchange, out);
+                case Channels.WEBHOOK -> webhook(event, out);
                 default -> out.warnings.add("channel " + channel + " has no preview");
             }
         } catch (NotificationFailureException e) {
@@ -183,7 +184,7 @@ public class NotificationPreview implements CamelContextAware {
         out.url = url;
         out.headers.put("Content-Type", "application/json; charset=utf-8");
         java.util.Map<String, String> signed = new java.util.LinkedHashMap<>(
-                bean("postSigner", StandardWebhooksSigner.class).headers(secrets, event.deliveryKey("webhook"), body));
+                bean("postSigner", StandardWebhooksSigner.class).headers(secrets, event.deliveryKey(Channels.WEBHOOK), body));
         // never a real signature: it would be valid at the receiver for a body the caller of the preview chose (a
         // forgery with a preview token); it is made per attempt anyway, with that attempt's timestamp
         signed.computeIfPresent("webhook-signature", (k, v) -> "v1,<computed at send time: one per signing secret>");

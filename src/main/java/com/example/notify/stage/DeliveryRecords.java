@@ -1,7 +1,7 @@
 package com.example.notify.stage;
 
 import com.example.notify.contract.ExchangeProperties;
-import com.example.notify.contacts.Contact;
+import com.example.notify.event.Contact;
 import com.example.notify.event.NotificationEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.example.notify.failure.PermanentFailureException;
-import com.example.notify.failure.RedeliveryCounter;
+import com.example.notify.deadletter.RedeliveryCounter;
 import com.example.notify.failure.TransientFailureException;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;

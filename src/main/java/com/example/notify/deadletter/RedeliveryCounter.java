@@ -1,4 +1,4 @@
-package com.example.notify.failure;
+package com.example.notify.deadletter;
 
 import com.example.notify.contract.ExchangeProperties;
 import org.apache.camel.CamelContext;
@@ -59,18 +59,10 @@ public class RedeliveryCounter implements Processor, CamelContextAware {
         this.statusUri = statusUri;
     }
 
-    // created on first use: the context is not started yet when the bean is
+    // on first use: the context is not started when the bean is made (a race makes one spare template, once)
     private ProducerTemplate producer() {
         ProducerTemplate p = producer;
-        if (p == null) {
-            synchronized (this) {
-                if (producer == null) {
-                    producer = camelContext.createProducerTemplate();
-                }
-                p = producer;
-            }
-        }
-        return p;
+        return p != null ? p : (producer = camelContext.createProducerTemplate());
     }
 
     @Override

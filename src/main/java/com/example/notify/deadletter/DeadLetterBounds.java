@@ -1,4 +1,4 @@
-package com.example.notify.failure;
+package com.example.notify.deadletter;
 
 import com.example.notify.contract.ExchangeProperties;
 import java.nio.charset.StandardCharsets;

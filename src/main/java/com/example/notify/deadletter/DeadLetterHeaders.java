@@ -1,7 +1,10 @@
-package com.example.notify.failure;
+package com.example.notify.deadletter;
 
 import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
+import com.example.notify.failure.InvalidEventException;
+import com.example.notify.failure.Masking;
+import com.example.notify.failure.NotificationFailureException;
 import java.time.Instant;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;

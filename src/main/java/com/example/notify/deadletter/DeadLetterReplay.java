@@ -1,4 +1,4 @@
-package com.example.notify.failure;
+package com.example.notify.deadletter;
 
 import com.example.notify.contract.ExchangeProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -263,18 +263,10 @@ public class DeadLetterReplay implements CamelContextAware {
         this.suppressions = suppressions;
     }
 
-    // created on first use: the context is not started yet when the bean is
+    // on first use: the context is not started when the bean is made (a race makes one spare template, once)
     private ProducerTemplate producer() {
         ProducerTemplate p = producer;
-        if (p == null) {
-            synchronized (this) {
-                if (producer == null) {
-                    producer = camelContext.createProducerTemplate();
-                }
-                p = producer;
-            }
-        }
-        return p;
+        return p != null ? p : (producer = camelContext.createProducerTemplate());
     }
 
     @Override
