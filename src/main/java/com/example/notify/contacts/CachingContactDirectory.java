@@ -1,5 +1,6 @@
 package com.example.notify.contacts;
 
+import com.example.notify.event.Contact;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;

@@ -1,5 +1,7 @@
 package com.example.notify.contacts;
 
+import com.example.notify.event.Contact;
+
 /**
  * Where contacts are looked up by id. Implementations throw {@link ContactNotFoundException} when the
  * directory does not know the id (permanent) and a

@@ -1,5 +1,7 @@
 package com.example.notify.contacts;
 
+import com.example.notify.contract.ExchangeProperties;
+import com.example.notify.event.Contact;
 import com.example.notify.event.NotificationEvent;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
@@ -14,8 +16,8 @@ public class ContactEnrichment implements AggregationStrategy {
     @Override
     public Exchange aggregate(Exchange original, Exchange lookup) {
         Contact contact = lookup.getMessage().getBody(Contact.class);
-        NotificationEvent event = original.getProperty("notifyEvent", NotificationEvent.class);
-        original.setProperty("notifyEvent", event.withContact(contact));
+        NotificationEvent event = original.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
+        original.setProperty(ExchangeProperties.EVENT, event.withContact(contact));
         return original;
     }
 }

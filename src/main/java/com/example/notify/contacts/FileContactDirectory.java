@@ -1,5 +1,6 @@
 package com.example.notify.contacts;
 
+import com.example.notify.event.Contact;
 import com.example.notify.failure.PermanentFailureException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,13 +1,16 @@
 package com.example.notify.contacts;
 
+import com.example.notify.event.Contact;
 import com.example.notify.failure.Masking;
 import com.example.notify.failure.PermanentFailureException;
-import com.example.notify.support.CamelContextBean;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
 
 /**
  * Contacts from an HTTP API: {@code GET <base url><path template with {id}>} through the
@@ -15,7 +18,10 @@ import org.apache.camel.Exchange;
  * 408, 429, 5xx, 401/403 (credentials being rotated) and connection failures → the API is unavailable now,
  * retried; any other status → permanent, with the status.
  */
-public class HttpContactDirectory extends CamelContextBean implements ContactDirectory {
+public class HttpContactDirectory implements ContactDirectory, CamelContextAware {
+
+    private CamelContext camelContext;
+    private volatile ProducerTemplate producer;
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -66,5 +72,21 @@ public class HttpContactDirectory extends CamelContextBean implements ContactDir
 
     public void setRouteUri(String routeUri) {
         this.routeUri = routeUri;
+    }
+
+    // on first use: the context is not started when the bean is made (a race makes one spare template, once)
+    private ProducerTemplate producer() {
+        ProducerTemplate p = producer;
+        return p != null ? p : (producer = camelContext.createProducerTemplate());
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

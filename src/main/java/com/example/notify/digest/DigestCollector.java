@@ -1,6 +1,10 @@
 package com.example.notify.digest;
 
 import com.example.notify.preferences.RecipientKeys;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * <p>Our own consumer loop, like {@code RetryTierForwarder}: holding offsets back for minutes or hours while the
  * partition keeps flowing is not something camel-kafka's commit managers do.
  */
-public class DigestCollector {
+public class DigestCollector implements MeterBinder {
 
     private static final Logger LOG = LoggerFactory.getLogger(DigestCollector.class);
     /**
@@ -314,5 +318,18 @@ public class DigestCollector {
 
     public void setWindows(DigestWindows windows) {
         this.windows = windows;
+    }
+
+    /** Its gauges and counters, bound by the metrics setup (routes/observe.camel.yaml, metrics-bind). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("notify_digest_pending_items", this, DigestCollector::getPendingItems)
+                .description("digest items waiting in open windows on this replica").register(registry);
+        Gauge.builder("notify_digest_open_windows", this, DigestCollector::getPendingWindows)
+                .description("open digest windows (recipient and type) on this replica").register(registry);
+        FunctionCounter.builder("notify_digests_published", this, DigestCollector::getDigestsPublished)
+                .description("digest records published to the email stage (a window rebuilt after a crash counts again)").register(registry);
+        FunctionCounter.builder("notify_digest_items_published", this, DigestCollector::getItemsPublished)
+                .description("items in the digest records published").register(registry);
     }
 }

@@ -1,9 +1,11 @@
 package com.example.notify.digest;
 
-import com.example.notify.support.CamelContextBean;
+import com.example.notify.contract.ExchangeProperties;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.spi.IdempotentRepository;
@@ -23,27 +25,24 @@ import org.apache.camel.support.DefaultExchange;
  * the same store. A scratch exchange carries that partition: the store remembers one key per exchange, and the
  * digest's own key (added by the idempotent consumer when the exchange completes) must keep its partition.
  */
-public class DigestDedupe extends CamelContextBean {
+public class DigestDedupe implements CamelContextAware {
 
-    /** Exchange property: the items dropped because they were delivered already (their status: skipped/already-sent). */
-    public static final String ALREADY_SENT_PROPERTY = "notifyDigestItemsSent";
-    static final String ITEMS_PROPERTY = "notifyDigestItems";
-    static final String TOPIC_PROPERTY = "notifyDigestDedupeTopic";
-    static final String PARTITION_PROPERTY = "notifyDigestDedupePartition";
+    private CamelContext camelContext;
+
 
     private String idempotentRepository;
 
     /**
      * On a digest (property {@code notifyDigestItems} set): keeps in {@code notifyDigestItems} only the items not
-     * delivered yet, in order, and puts the others into {@link #ALREADY_SENT_PROPERTY}. Not a digest: nothing.
+     * delivered yet, in order, and puts the others into {@link ExchangeProperties#DIGEST_ITEMS_SENT}. Not a digest: nothing.
      */
     public void dropAlreadySent(Exchange exchange, String channel) {
         List<Map<String, Object>> items = items(exchange);
         if (items == null) {
             return;
         }
-        exchange.setProperty(TOPIC_PROPERTY, exchange.getMessage().getHeader(KafkaConstants.TOPIC, String.class));
-        exchange.setProperty(PARTITION_PROPERTY, exchange.getMessage().getHeader(KafkaConstants.PARTITION, Integer.class));
+        exchange.setProperty(ExchangeProperties.DIGEST_DEDUPE_TOPIC, exchange.getMessage().getHeader(KafkaConstants.TOPIC, String.class));
+        exchange.setProperty(ExchangeProperties.DIGEST_DEDUPE_PARTITION, exchange.getMessage().getHeader(KafkaConstants.PARTITION, Integer.class));
         IdempotentRepository repository = repository();
         Exchange scratch = scratch(exchange);
         List<Map<String, Object>> unsent = new ArrayList<>(items.size());
@@ -51,8 +50,8 @@ public class DigestDedupe extends CamelContextBean {
         for (Map<String, Object> item : items) {
             (repository.contains(scratch, deliveryKey(item, channel)) ? sent : unsent).add(item);
         }
-        exchange.setProperty(ITEMS_PROPERTY, unsent);
-        exchange.setProperty(ALREADY_SENT_PROPERTY, sent);
+        exchange.setProperty(ExchangeProperties.DIGEST_ITEMS, unsent);
+        exchange.setProperty(ExchangeProperties.DIGEST_ITEMS_SENT, sent);
     }
 
     /** After a provider accepted the digest: each of its items' delivery keys stored. Not a digest: nothing. */
@@ -75,13 +74,13 @@ public class DigestDedupe extends CamelContextBean {
 
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> items(Exchange exchange) {
-        return exchange.getProperty(ITEMS_PROPERTY, List.class);
+        return exchange.getProperty(ExchangeProperties.DIGEST_ITEMS, List.class);
     }
 
     private Exchange scratch(Exchange exchange) {
         Exchange scratch = new DefaultExchange(exchange.getContext());
-        String topic = exchange.getProperty(TOPIC_PROPERTY, String.class);
-        Integer partition = exchange.getProperty(PARTITION_PROPERTY, Integer.class);
+        String topic = exchange.getProperty(ExchangeProperties.DIGEST_DEDUPE_TOPIC, String.class);
+        Integer partition = exchange.getProperty(ExchangeProperties.DIGEST_DEDUPE_PARTITION, Integer.class);
         if (topic != null && partition != null) {
             scratch.getMessage().setHeader(KafkaConstants.TOPIC, topic);
             scratch.getMessage().setHeader(KafkaConstants.PARTITION, partition);
@@ -101,5 +100,15 @@ public class DigestDedupe extends CamelContextBean {
     /** Bean name of the idempotency repository (notify.idempotency.repository). */
     public void setIdempotentRepository(String idempotentRepository) {
         this.idempotentRepository = idempotentRepository;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

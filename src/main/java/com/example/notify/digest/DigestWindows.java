@@ -1,10 +1,11 @@
 package com.example.notify.digest;
 
-import com.example.notify.contacts.Contact;
+import com.example.notify.contract.Channels;
+import com.example.notify.event.Contact;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
 import com.example.notify.preferences.RecipientKeys;
-import com.example.notify.support.CamelContextBean;
+import com.example.notify.support.TypeSettings;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +14,8 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 
 /**
  * Which types are digested and when a digest window that opens now closes: {@code notify.digest.types.<type>.window}
@@ -21,7 +24,10 @@ import java.util.function.LongSupplier;
  * channel digests. Each item carries the close of the window it would open ({@link #closesAt}); the collector takes
  * the first item's, so it needs neither the configuration nor the contact, and a restart rebuilds the same windows.
  */
-public class DigestWindows extends CamelContextBean {
+public class DigestWindows implements CamelContextAware {
+
+    private CamelContext camelContext;
+    private TypeSettings settings = TypeSettings.NONE;
 
     public static final String PREFIX = "notify.digest.types.";
     private ZoneId defaultZone = ZoneId.of("UTC");
@@ -29,8 +35,8 @@ public class DigestWindows extends CamelContextBean {
 
     /** True when this type's notifications on this channel go into digests. */
     public boolean isDigest(String channel, String type) {
-        return "email".equals(channel) && type != null
-                && (property(PREFIX + type + ".window").isPresent() || property(PREFIX + type + ".until").isPresent());
+        return Channels.EMAIL.equals(channel) && type != null
+                && (settings.get(PREFIX + type + ".window").isPresent() || settings.get(PREFIX + type + ".until").isPresent());
     }
 
     /** Now, as the digests see it (epoch ms). */
@@ -53,12 +59,12 @@ public class DigestWindows extends CamelContextBean {
     }
 
     long closesAt(String type, long openedAt, ZoneId zone) {
-        Optional<String> window = property(PREFIX + type + ".window");
+        Optional<String> window = settings.get(PREFIX + type + ".window");
         try {
             if (window.isPresent()) {
                 return openedAt + Duration.parse(window.get()).toMillis();
             }
-            return nextDaily(LocalTime.parse(property(PREFIX + type + ".until").orElseThrow()), openedAt, zone);
+            return nextDaily(LocalTime.parse(settings.get(PREFIX + type + ".until").orElseThrow()), openedAt, zone);
         } catch (DateTimeException | java.util.NoSuchElementException e) {
             throw new PermanentFailureException("digest-window-invalid", "digest window of type " + type + " is not a duration or HH:mm");
         }
@@ -97,5 +103,16 @@ public class DigestWindows extends CamelContextBean {
     /** Tests: a controllable clock. */
     public void setClock(LongSupplier clock) {
         this.clock = clock;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+        this.settings = TypeSettings.of(camelContext);
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

@@ -1,5 +1,6 @@
 package com.example.notify.email;
 
+import com.example.notify.event.EmailSyntax;
 import com.example.notify.failure.PermanentFailureException;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;

@@ -1,9 +1,11 @@
 package com.example.notify.email;
 
+import com.example.notify.contract.Channels;
+import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
 import com.example.notify.preferences.UnsubscribeTokens;
-import com.example.notify.support.CamelContextBean;
+import com.example.notify.support.TypeSettings;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -20,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 
 /**
@@ -31,12 +35,10 @@ import org.apache.camel.Exchange;
  * them the defaults {@code notify.email.from}, {@code notify.email.reply-to} apply and a type is
  * transactional (no List-Unsubscribe).
  */
-public class EmailComposer extends CamelContextBean {
+public class EmailComposer implements CamelContextAware {
 
-    public static final String MESSAGE_ID_PROPERTY = "notifyMessageId";
-    /** Set by deliver-email for a digest record: its items and its id (com.example.notify.digest). */
-    public static final String DIGEST_ITEMS_PROPERTY = "notifyDigestItems";
-    public static final String DIGEST_ID_PROPERTY = "notifyDigestId";
+    private CamelContext camelContext;
+    private TypeSettings settings = TypeSettings.NONE;
     private String digestTemplate = "digest";
 
     static {
@@ -66,8 +68,8 @@ public class EmailComposer extends CamelContextBean {
     private boolean allowUtf8Addresses;
 
     public MimeMessage compose(Exchange exchange) throws MessagingException {
-        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
-        String channel = exchange.getProperty("notifyChannel", "email", String.class);
+        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
+        String channel = exchange.getProperty(ExchangeProperties.CHANNEL, Channels.EMAIL, String.class);
         NotificationEvent.Recipient recipient = event.getRecipient();
         InternetAddress to = AddressValidator.parse(recipient.getEmail(), recipient.getName(), allowUtf8Addresses);
 
@@ -79,21 +81,18 @@ public class EmailComposer extends CamelContextBean {
             model.put("unsubscribeUrl", unsubscribeLink); // a fresh map per event
         }
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> digestItems = exchange.getProperty(DIGEST_ITEMS_PROPERTY, List.class);
-        String digestId = exchange.getProperty(DIGEST_ID_PROPERTY, String.class);
+        List<Map<String, Object>> digestItems = exchange.getProperty(ExchangeProperties.DIGEST_ITEMS, List.class);
+        String digestId = exchange.getProperty(ExchangeProperties.DIGEST_ID, String.class);
         RenderedEmail rendered;
-        String messageId;
         if (digestItems != null && digestId != null) {
             // a digest: one message with all items (in order of arrival), from the type's digest template
             model.put("items", digestItems);
             model.put("digest", Map.of("id", digestId, "count", digestItems.size()));
             rendered = renderer.render(digestTemplate(event), event.getLocale(), model);
-            messageId = messageIdOf(digestId, channel);
         } else {
             rendered = renderer.render(event.getTemplate(), event.getLocale(), model);
-            messageId = messageId(event, channel);
         }
-        MimeMessage message = new FixedIdMimeMessage(SESSION, messageId);
+        MimeMessage message = new FixedIdMimeMessage(SESSION, messageId(exchange));
         message.setFrom(configuredAddress(typeSetting(event, "from").orElse(from), "from"));
         Optional<String> reply = typeSetting(event, "reply-to").or(() -> Optional.ofNullable(blankToNull(replyTo)));
         if (reply.isPresent()) {
@@ -119,13 +118,24 @@ public class EmailComposer extends CamelContextBean {
             message.setContent(alternative);
         }
         message.saveChanges();
-        exchange.setProperty(MESSAGE_ID_PROPERTY, messageId);
         return message;
+    }
+
+    /**
+     * The Message-ID {@link #compose} gives this exchange's email (a digest's from the digest id): deliver-email
+     * sets it as {@code notifyMessageId} in a step of its own (email-message-id), for the status events.
+     */
+    public String messageId(Exchange exchange) {
+        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
+        String channel = exchange.getProperty(ExchangeProperties.CHANNEL, Channels.EMAIL, String.class);
+        String digestId = exchange.getProperty(ExchangeProperties.DIGEST_ID, String.class);
+        boolean digest = digestId != null && exchange.getProperty(ExchangeProperties.DIGEST_ITEMS) != null;
+        return digest ? messageIdOf(digestId, channel) : messageId(event, channel);
     }
 
     /** The provider for this event's type ({@code notify.email.type.<type>.provider}) or the default one. */
     public String provider(Exchange exchange) {
-        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
+        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
         return typeSetting(event, "provider").orElse(defaultProvider);
     }
 
@@ -136,7 +146,7 @@ public class EmailComposer extends CamelContextBean {
 
     /** {@code notify.digest.types.<type>.template}, else {@code notify.digest.template} (templates/digest). */
     String digestTemplate(NotificationEvent event) {
-        return property(com.example.notify.digest.DigestWindows.PREFIX + event.getType() + ".template").orElse(digestTemplate);
+        return settings.get(com.example.notify.digest.DigestWindows.PREFIX + event.getType() + ".template").orElse(digestTemplate);
     }
 
     public void setDigestTemplate(String digestTemplate) {
@@ -196,7 +206,7 @@ public class EmailComposer extends CamelContextBean {
     }
 
     private Optional<String> typeSetting(NotificationEvent event, String key) {
-        return property("notify.email.type." + event.getType() + "." + key);
+        return settings.get("notify.email.type." + event.getType() + "." + key);
     }
 
     private synchronized InternetAddress configuredAddress(String value, String what) {
@@ -284,5 +294,16 @@ public class EmailComposer extends CamelContextBean {
         protected void updateMessageID() throws MessagingException {
             setHeader("Message-ID", messageId);
         }
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+        this.settings = TypeSettings.of(camelContext);
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

@@ -1,6 +1,5 @@
 package com.example.notify.event;
 
-import com.example.notify.email.EmailSyntax;
 import com.networknt.schema.ExecutionContext;
 import com.networknt.schema.Format;
 

@@ -1,6 +1,5 @@
 package com.example.notify.event;
 
-import com.example.notify.contacts.Contact;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.OffsetDateTime;
 import java.util.List;

@@ -1,5 +1,7 @@
 package com.example.notify.feedback;
 
+import com.example.notify.contract.Channels;
+import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.preferences.RecipientKeys;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -59,13 +61,13 @@ public class SesFeedback {
 
     /** The SES message tags for the email being sent (deliver-ses sets them as header CamelAwsSesTags). */
     public Map<String, String> tags(Exchange exchange) {
-        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
-        String digestId = exchange.getProperty("notifyDigestId", String.class);
+        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
+        String digestId = exchange.getProperty(ExchangeProperties.DIGEST_ID, String.class);
         String eventId = digestId != null ? digestId : event == null ? null : event.getId();
         Map<String, String> tags = new LinkedHashMap<>();
         putTag(tags, TAG_EVENT_ID, eventId);
         putTag(tags, TAG_EVENT_TYPE, event == null ? null : event.getType());
-        putTag(tags, TAG_CHANNEL, exchange.getProperty("notifyChannel", "email", String.class));
+        putTag(tags, TAG_CHANNEL, exchange.getProperty(ExchangeProperties.CHANNEL, Channels.EMAIL, String.class));
         return tags;
     }
 
@@ -111,20 +113,20 @@ public class SesFeedback {
      */
     public List<Map<String, String>> read(Exchange exchange) {
         Feedback f = parse(exchange.getMessage().getBody(String.class));
-        exchange.setProperty("notifyFeedback", f);
+        exchange.setProperty(ExchangeProperties.FEEDBACK, f);
         if (f.status() == null) {
             return List.of();
         }
-        exchange.setProperty("notifyStatus", f.status());
-        exchange.setProperty("notifyChannel", f.channel());
-        exchange.setProperty("notifyStatusReason", f.reason());
-        exchange.setProperty("notifyProvider", "ses");
-        exchange.setProperty("notifyProviderMessageId", f.sesMessageId());
-        exchange.setProperty("notifyFeedbackKind", f.kind());
-        exchange.setProperty("notifyFeedbackRef", f.eventId() != null ? f.eventId() : "ses/" + f.sesMessageId());
-        exchange.setProperty("notifyFeedbackEventId", f.eventId());
-        exchange.setProperty("notifyFeedbackEventType", f.eventType());
-        exchange.setProperty("notifyEventId", f.eventId() != null ? f.eventId() : "ses/" + f.sesMessageId());
+        exchange.setProperty(ExchangeProperties.STATUS, f.status());
+        exchange.setProperty(ExchangeProperties.CHANNEL, f.channel());
+        exchange.setProperty(ExchangeProperties.STATUS_REASON, f.reason());
+        exchange.setProperty(ExchangeProperties.PROVIDER, "ses");
+        exchange.setProperty(ExchangeProperties.PROVIDER_MESSAGE_ID, f.sesMessageId());
+        exchange.setProperty(ExchangeProperties.FEEDBACK_KIND, f.kind());
+        exchange.setProperty(ExchangeProperties.FEEDBACK_REF, f.eventId() != null ? f.eventId() : "ses/" + f.sesMessageId());
+        exchange.setProperty(ExchangeProperties.FEEDBACK_EVENT_ID, f.eventId());
+        exchange.setProperty(ExchangeProperties.FEEDBACK_EVENT_TYPE, f.eventType());
+        exchange.setProperty(ExchangeProperties.EVENT_ID, f.eventId() != null ? f.eventId() : "ses/" + f.sesMessageId());
         if (f.suppressionReason() == null) {
             return List.of();
         }
@@ -173,7 +175,7 @@ public class SesFeedback {
         String eventId = decodeTag(firstTag(tags, TAG_EVENT_ID));
         String eventType = decodeTag(firstTag(tags, TAG_EVENT_TYPE));
         String channel = decodeTag(firstTag(tags, TAG_CHANNEL));
-        channel = channel == null ? "email" : channel;
+        channel = channel == null ? Channels.EMAIL : channel;
         Instant mailAt = instant(mail.path("timestamp").asText(""), Instant.now());
 
         switch (type) {

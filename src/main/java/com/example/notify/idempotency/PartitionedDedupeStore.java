@@ -1,5 +1,6 @@
 package com.example.notify.idempotency;
 
+import com.example.notify.contract.ExchangeProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -100,8 +101,6 @@ public class PartitionedDedupeStore extends ServiceSupport implements Idempotent
     private static final Logger LOG = LoggerFactory.getLogger(PartitionedDedupeStore.class);
     /** Where keys without a Kafka partition go: local only, see the class comment. */
     static final TopicPartition LOCAL = new TopicPartition("_local", 0);
-    /** Exchange property remembering the partition of the key an exchange was checked with. */
-    static final String PARTITION_PROPERTY = "notifyDedupePartition";
     private static final String CHECKPOINT = "checkpoint";
     private static final int STRIPES = 64;
 
@@ -643,13 +642,13 @@ public class PartitionedDedupeStore extends ServiceSupport implements Idempotent
             return LOCAL;
         }
         // remembered with its key: a route may drop or replace the Kafka headers before the key is added at its end
-        if (exchange.getProperty(PARTITION_PROPERTY) instanceof Remembered r && r.key.equals(key)) {
+        if (exchange.getProperty(ExchangeProperties.DEDUPE_PARTITION) instanceof Remembered r && r.key.equals(key)) {
             return r.tp;
         }
         Object topic = exchange.getMessage().getHeader(KafkaConstants.TOPIC);
         Object partition = exchange.getMessage().getHeader(KafkaConstants.PARTITION);
         TopicPartition tp = topic instanceof String t && partition instanceof Number p ? new TopicPartition(t, p.intValue()) : LOCAL;
-        exchange.setProperty(PARTITION_PROPERTY, new Remembered(key, tp));
+        exchange.setProperty(ExchangeProperties.DEDUPE_PARTITION, new Remembered(key, tp));
         return tp;
     }
 

@@ -1,5 +1,6 @@
 package com.example.notify.ingest;
 
+import com.example.notify.contract.ExchangeProperties;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -14,7 +15,7 @@ import org.apache.camel.Message;
  * retry horizon, a contact header stands in for the lookup). On the events topic, which producers write, they are
  * the bundle's alone: every one a producer set is dropped at ingest, and a replay's {@code notify-replay-of} is
  * kept only when its {@code notify-replay-sig} is the HMAC-SHA256, under {@code notify.replay.hmac-key}, of the
- * replayed location and the record value's SHA-256 (signed by {@link com.example.notify.failure.DeadLetterReplay}).
+ * replayed location and the record value's SHA-256 (signed by {@link com.example.notify.deadletter.DeadLetterReplay}).
  */
 public class ControlHeaders {
 
@@ -28,7 +29,7 @@ public class ControlHeaders {
         Message message = exchange.getMessage();
         String replayOf = text(message.getHeader(REPLAY_OF));
         String signature = text(message.getHeader(REPLAY_SIG));
-        byte[] value = exchange.getProperty("notifyRaw", byte[].class);
+        byte[] value = exchange.getProperty(ExchangeProperties.RAW, byte[].class);
         boolean verified = replayOf != null && signature != null && isConfigured()
                 && MessageDigest.isEqual(sign(replayOf, value).getBytes(StandardCharsets.US_ASCII),
                         signature.getBytes(StandardCharsets.US_ASCII));

@@ -1,5 +1,6 @@
 package com.example.notify.ingest;
 
+import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.preferences.SuppressionList;
 import com.example.notify.preferences.UnsubscribeTokens;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,9 +16,6 @@ import org.apache.camel.Message;
  * suppression feed applies. Nothing here echoes the token or quotes the request: the token is a capability.
  */
 public class UnsubscribeReceiver {
-
-    public static final String RECORD_KEY = "notifyUnsubscribeKey";
-    public static final String LIST = "notifyUnsubscribeList";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private UnsubscribeTokens tokens;
@@ -41,14 +39,14 @@ public class UnsubscribeReceiver {
     }
 
     /**
-     * Verifies the path's token (header {@code token}); sets {@value #RECORD_KEY} and {@value #LIST}. A rejected
+     * Verifies the path's token (header {@code token}); sets {@value ExchangeProperties#UNSUBSCRIBE_KEY} and {@value ExchangeProperties#UNSUBSCRIBE_LIST}. A rejected
      * token throws {@link UnsubscribeTokens.RejectedTokenException}, whose message holds a fixed reason only.
      */
     public void verify(Exchange exchange) {
         String token = exchange.getMessage().getHeader("token", String.class);
         UnsubscribeTokens.Claims claims = tokens.verify(token);
-        exchange.setProperty(RECORD_KEY, SuppressionList.listKey(claims.addressHash(), claims.list()));
-        exchange.setProperty(LIST, claims.list());
+        exchange.setProperty(ExchangeProperties.UNSUBSCRIBE_KEY, SuppressionList.listKey(claims.addressHash(), claims.list()));
+        exchange.setProperty(ExchangeProperties.UNSUBSCRIBE_LIST, claims.list());
     }
 
     /**
@@ -81,7 +79,7 @@ public class UnsubscribeReceiver {
     public String record(Exchange exchange) {
         ObjectNode value = MAPPER.createObjectNode();
         value.put("reason", "unsubscribe");
-        value.put("list", exchange.getProperty(LIST, String.class));
+        value.put("list", exchange.getProperty(ExchangeProperties.UNSUBSCRIBE_LIST, String.class));
         value.put("source", "one-click");
         return value.toString();
     }

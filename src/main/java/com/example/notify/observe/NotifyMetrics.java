@@ -1,15 +1,12 @@
 package com.example.notify.observe;
 
+import com.example.notify.contract.Channels;
+import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
-import com.example.notify.pardot.PardotQuota;
-import com.example.notify.pardot.PardotTokenSource;
-import com.example.notify.smtp.PooledJavaMailSender;
-import com.example.notify.support.CamelContextBean;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.micrometer.messagehistory.MicrometerMessageHistoryFactory;
 
@@ -26,10 +25,12 @@ import org.apache.camel.component.micrometer.messagehistory.MicrometerMessageHis
  * comes from a bounded set: channels we serve (else {@code other}), providers, outcomes and reason codes;
  * never an address, an id or free text. Also remembers each channel's last outcome for the health checks.
  */
-public class NotifyMetrics extends CamelContextBean {
+public class NotifyMetrics implements CamelContextAware {
 
-    // label values allowed (notify.metrics.channels / .providers): a channel added in YAML is listed there
-    private volatile Set<String> channels = Set.of("email", "pardot");
+    private CamelContext camelContext;
+
+    // label values allowed: notify.metrics.channels (by default notify.channels, the one list) and .providers
+    private volatile Set<String> channels = Set.of();
     private volatile Set<String> providers = Set.of("smtp", "ses", "pardot");
     private volatile String stepTimers = "";
 
@@ -56,7 +57,7 @@ public class NotifyMetrics extends CamelContextBean {
 
     /** Called for every status event (publish-status): deliveries, dead letters, latency, last outcomes. */
     public void status(Exchange exchange) {
-        String feedbackKind = exchange.getProperty("notifyFeedbackKind", String.class);
+        String feedbackKind = exchange.getProperty(ExchangeProperties.FEEDBACK_KIND, String.class);
         if (feedbackKind != null) {
             // SES feedback about a delivery already counted: only the feedback counter, not another delivery outcome
             // (the rate alerts divide feedback by deliveries) and not the channel's health
@@ -64,11 +65,11 @@ public class NotifyMetrics extends CamelContextBean {
                     com.example.notify.feedback.SesFeedback.KINDS.contains(feedbackKind) ? feedbackKind : "other").increment();
             return;
         }
-        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
-        String outcome = exchange.getProperty("notifyStatus", "unknown", String.class);
-        String channel = bounded(exchange.getProperty("notifyChannel", String.class), channels);
-        String provider = bounded(exchange.getProperty("notifyProvider", String.class), providers);
-        String reason = exchange.getProperty("notifyStatusReason", String.class);
+        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
+        String outcome = exchange.getProperty(ExchangeProperties.STATUS, "unknown", String.class);
+        String channel = bounded(exchange.getProperty(ExchangeProperties.CHANNEL, String.class), channels);
+        String provider = bounded(exchange.getProperty(ExchangeProperties.PROVIDER, String.class), providers);
+        String reason = exchange.getProperty(ExchangeProperties.STATUS_REASON, String.class);
         if (event == null && "dead-lettered".equals(outcome)) {
             counter("notify_events_total", "outcome", "invalid").increment();
         }
@@ -110,8 +111,8 @@ public class NotifyMetrics extends CamelContextBean {
     }
 
     /**
-     * Gauges over the beans that keep their own counts, and the scope of the per-step timers; run once after
-     * start (route metrics-bind), before the events consumer has its partitions.
+     * The meters of the beans that keep their own counts (each a MeterBinder), and the scope of the per-step
+     * timers; run once after start (route metrics-bind), before the events consumer has its partitions.
      */
     public void bind() {
         scopeStepTimers();
@@ -126,44 +127,15 @@ public class NotifyMetrics extends CamelContextBean {
         for (String kind : com.example.notify.feedback.SesFeedback.KINDS) {
             r.counter("notify_email_feedback_total", "kind", kind);
         }
-        var beans = getCamelContext().getRegistry();
-        PardotQuota quota = beans.lookupByNameAndType("pardotQuota", PardotQuota.class);
-        if (quota != null) {
-            Gauge.builder("notify_pardot_quota_used", quota, PardotQuota::getUsedToday)
-                    .description("Pardot API requests counted today").register(r);
-            Gauge.builder("notify_pardot_quota_limit", quota, PardotQuota::getDailyLimit)
-                    .description("Pardot daily request limit (0: not counted)").register(r);
-            Gauge.builder("notify_pardot_paused", quota, q -> q.isSpent() ? 1 : 0)
-                    .description("1 while the Pardot channel waits for the quota reset").register(r);
-        }
-        PardotTokenSource tokens = beans.lookupByNameAndType("pardotTokens", PardotTokenSource.class);
-        if (tokens != null) {
-            FunctionCounter.builder("notify_pardot_token_fetches", tokens, PardotTokenSource::getFetches)
-                    .description("OAuth2 token requests (first fetch, expiry, refresh after 401/184)").register(r);
-        }
         for (String outcome : List.of("scheduled", "deferred", "digested")) {
-            r.counter("notify_delivery_timing_total", "channel", "email", "outcome", outcome);
+            r.counter("notify_delivery_timing_total", "channel", Channels.EMAIL, "outcome", outcome);
         }
-        com.example.notify.digest.DigestCollector digests =
-                beans.lookupByNameAndType("digestCollector", com.example.notify.digest.DigestCollector.class);
-        if (digests != null) {
-            Gauge.builder("notify_digest_pending_items", digests, com.example.notify.digest.DigestCollector::getPendingItems)
-                    .description("digest items waiting in open windows on this replica").register(r);
-            Gauge.builder("notify_digest_open_windows", digests, com.example.notify.digest.DigestCollector::getPendingWindows)
-                    .description("open digest windows (recipient and type) on this replica").register(r);
-            FunctionCounter.builder("notify_digests_published", digests, com.example.notify.digest.DigestCollector::getDigestsPublished)
-                    .description("digest records published to the email stage (a window rebuilt after a crash counts again)").register(r);
-            FunctionCounter.builder("notify_digest_items_published", digests, com.example.notify.digest.DigestCollector::getItemsPublished)
-                    .description("items in the digest records published").register(r);
-        }
-        PooledJavaMailSender smtp = beans.lookupByNameAndType("smtpSender", PooledJavaMailSender.class);
-        if (smtp != null) {
-            Gauge.builder("notify_smtp_pool_connections", smtp, PooledJavaMailSender::getActiveConnections)
-                    .description("open SMTP connections in the pool").register(r);
-            FunctionCounter.builder("notify_smtp_connections_opened", smtp, PooledJavaMailSender::getConnectionsOpened)
-                    .description("SMTP connections opened since start").register(r);
-            FunctionCounter.builder("notify_smtp_messages_sent", smtp, PooledJavaMailSender::getMessagesSent)
-                    .description("messages accepted by the SMTP server").register(r);
+        // the beans that keep their own counts bind their meters themselves (Micrometer's MeterBinder); only
+        // ours: a JVM binder of the metrics component, bound twice, would add its listeners twice
+        for (MeterBinder binder : getCamelContext().getRegistry().findByType(MeterBinder.class)) {
+            if (binder.getClass().getName().startsWith("com.example.notify.")) {
+                binder.bindTo(r);
+            }
         }
     }
 
@@ -237,5 +209,15 @@ public class NotifyMetrics extends CamelContextBean {
 
     private static Set<String> csvSet(String csv) {
         return Set.copyOf(Arrays.stream(csv.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList());
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

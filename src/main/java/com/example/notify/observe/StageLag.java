@@ -1,8 +1,9 @@
 package com.example.notify.observe;
 
+import com.example.notify.contract.Channels;
 import com.example.notify.stage.RetryTierForwarder;
 import com.example.notify.stage.RetryTiers;
-import com.example.notify.support.CamelContextBean;
+import com.example.notify.support.TypeSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
@@ -18,6 +19,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
@@ -43,7 +46,10 @@ import org.slf4j.LoggerFactory;
  * A partition without a committed offset counts from its log start, as the consumers reset to earliest. Labels
  * come from configuration only (stage, channel, tier, group id).
  */
-public class StageLag extends CamelContextBean {
+public class StageLag implements CamelContextAware {
+
+    private CamelContext camelContext;
+    private TypeSettings settings = TypeSettings.NONE;
 
     private static final Logger LOG = LoggerFactory.getLogger(StageLag.class);
 
@@ -98,22 +104,22 @@ public class StageLag extends CamelContextBean {
         List<Stage> list = new ArrayList<>();
         // the priority lane's groups and topics beside the normal ones (notify.priority.topic-suffix): same stage,
         // told apart by the group label
-        Optional<String> prioritySuffix = property("notify.priority.topic-suffix");
+        Optional<String> prioritySuffix = settings.get("notify.priority.topic-suffix");
         // the low lane's (notify.priority.low-topic-suffix): its lag grows while it yields, by design
-        Optional<String> lowSuffix = property("notify.priority.low-topic-suffix").filter(suffix -> !suffix.isBlank());
+        Optional<String> lowSuffix = settings.get("notify.priority.low-topic-suffix").filter(suffix -> !suffix.isBlank());
         list.add(new Stage("ingest", "none", "none", groupId, eventsTopic));
         prioritySuffix.ifPresent(suffix -> list.add(new Stage("ingest", "none", "none", groupId + "-priority", eventsTopic + suffix)));
         for (String channel : channels) {
-            String topic = property("notify.kafka.topic.deliver." + channel)
+            String topic = settings.get("notify.kafka.topic.deliver." + channel)
                     .orElseThrow(() -> new IllegalStateException("notify.kafka.topic.deliver." + channel + " is not set"));
             list.add(new Stage("channel", channel, "none", groupId + "-" + channel, topic));
             prioritySuffix.ifPresent(suffix -> list.add(
                     new Stage("channel", channel, "none", groupId + "-" + channel + "-priority", topic + suffix)));
             lowSuffix.ifPresent(suffix -> list.add(new Stage("channel", channel, "none", groupId + "-" + channel + "-low", topic + suffix)));
         }
-        if (channels.contains("pardot")) {
-            property("notify.kafka.topic.pardot-deferred").ifPresent(topic ->
-                    list.add(new Stage("deferred", "pardot", "none", groupId + "-pardot-deferred", topic)));
+        if (channels.contains(Channels.PARDOT)) {
+            settings.get("notify.kafka.topic.pardot-deferred").ifPresent(topic ->
+                    list.add(new Stage("deferred", Channels.PARDOT, "none", groupId + "-pardot-deferred", topic)));
         }
         if (retryTiers != null) {
             List<String> labels = retryTiers.labels();
@@ -311,5 +317,16 @@ public class StageLag extends CamelContextBean {
     /** Optional: by default the context's single {@link RetryTierForwarder} bean. */
     public void setRetryForwarder(RetryTierForwarder retryForwarder) {
         this.retryForwarder = retryForwarder;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+        this.settings = TypeSettings.of(camelContext);
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

@@ -1,15 +1,18 @@
 package com.example.notify.pardot;
 
+import com.example.notify.contract.Channels;
 import com.example.notify.failure.Masking;
 import com.example.notify.failure.NotificationFailureException;
 import com.example.notify.failure.PermanentFailureException;
 import com.example.notify.failure.TransientFailureException;
 import com.example.notify.stage.ChannelShares;
-import com.example.notify.support.CamelContextBean;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
 
 /**
  * One prospect upsert (the body built by {@link ProspectMapper}) through the {@code pardot-upsert-http}
@@ -19,7 +22,10 @@ import org.apache.camel.Exchange;
  * request retried once. Pardot reports limits in the JSON body: 66 (concurrency) and 202 (per-minute) are
  * transient, 122 (daily limit) spends the quota for the day, other 4xx are permanent with code and message.
  */
-public class PardotClient extends CamelContextBean {
+public class PardotClient implements CamelContextAware {
+
+    private CamelContext camelContext;
+    private volatile ProducerTemplate producer;
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -87,7 +93,7 @@ public class PardotClient extends CamelContextBean {
 
     /** This replica's part of the business unit's concurrent requests. */
     int cap() {
-        return (int) (shares() == null ? maxConcurrent : shares().share("pardot", maxConcurrent));
+        return (int) (shares() == null ? maxConcurrent : shares().share(Channels.PARDOT, maxConcurrent));
     }
 
     NotificationFailureException failure(int status, int code, String message) {
@@ -155,5 +161,21 @@ public class PardotClient extends CamelContextBean {
 
     public void setRouteUri(String routeUri) {
         this.routeUri = routeUri;
+    }
+
+    // on first use: the context is not started when the bean is made (a race makes one spare template, once)
+    private ProducerTemplate producer() {
+        ProducerTemplate p = producer;
+        return p != null ? p : (producer = camelContext.createProducerTemplate());
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

@@ -1,12 +1,17 @@
 package com.example.notify.pardot;
 
+import com.example.notify.contract.Channels;
 import com.example.notify.stage.ChannelShares;
-import com.example.notify.support.CamelContextBean;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.concurrent.CompletableFuture;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.ServiceStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * and the {@code pardot-deferred} route is suspended until the quota resets (or an operator calls
  * {@link #resume()}).
  */
-public class PardotQuota extends CamelContextBean {
+public class PardotQuota implements CamelContextAware, MeterBinder {
+
+    private CamelContext camelContext;
 
     private static final Logger LOG = LoggerFactory.getLogger(PardotQuota.class);
 
@@ -139,7 +146,7 @@ public class PardotQuota extends CamelContextBean {
 
     /** This replica's part of the daily limit, as the assignment has it now. */
     public long myLimit() {
-        return shares() == null ? dailyLimit : shares().share("pardot", dailyLimit);
+        return shares() == null ? dailyLimit : shares().share(Channels.PARDOT, dailyLimit);
     }
 
     /** The business unit's usage today as Pardot last reported it (0 when not asked for). */
@@ -181,5 +188,26 @@ public class PardotQuota extends CamelContextBean {
 
     void setClock(Clock clock) {
         this.clock = clock;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /** Its gauges, bound by the metrics setup (routes/observe.camel.yaml, metrics-bind). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("notify_pardot_quota_used", this, PardotQuota::getUsedToday)
+                .description("Pardot API requests counted today").register(registry);
+        Gauge.builder("notify_pardot_quota_limit", this, PardotQuota::getDailyLimit)
+                .description("Pardot daily request limit (0: not counted)").register(registry);
+        Gauge.builder("notify_pardot_paused", this, q -> q.isSpent() ? 1 : 0)
+                .description("1 while the Pardot channel waits for the quota reset").register(registry);
     }
 }

@@ -1,14 +1,19 @@
 package com.example.notify.pardot;
 
 import com.example.notify.failure.TransientFailureException;
-import com.example.notify.support.CamelContextBean;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
 
 /**
  * Salesforce OAuth2 client-credentials token for the Pardot API, fetched through the {@code pardot-token}
@@ -18,7 +23,10 @@ import org.apache.camel.Exchange;
  * fetch). One caller fetches while the others wait for its result. The form is URL-encoded, so secrets with
  * {@code &+=} survive. Neither the token nor the secret ever appears in an exception message.
  */
-public class PardotTokenSource extends CamelContextBean {
+public class PardotTokenSource implements CamelContextAware, MeterBinder {
+
+    private CamelContext camelContext;
+    private volatile ProducerTemplate producer;
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -108,5 +116,28 @@ public class PardotTokenSource extends CamelContextBean {
 
     void setClock(LongSupplier clock) {
         this.clock = clock;
+    }
+
+    // on first use: the context is not started when the bean is made (a race makes one spare template, once)
+    private ProducerTemplate producer() {
+        ProducerTemplate p = producer;
+        return p != null ? p : (producer = camelContext.createProducerTemplate());
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /** Its counter, bound by the metrics setup (routes/observe.camel.yaml, metrics-bind). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("notify_pardot_token_fetches", this, PardotTokenSource::getFetches)
+                .description("OAuth2 token requests (first fetch, expiry, refresh after 401/184)").register(registry);
     }
 }

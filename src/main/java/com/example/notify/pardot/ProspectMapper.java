@@ -1,16 +1,18 @@
 package com.example.notify.pardot;
 
-import com.example.notify.contacts.Contact;
+import com.example.notify.contract.ExchangeProperties;
+import com.example.notify.event.Contact;
 import com.example.notify.email.AddressValidator;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
-import com.example.notify.support.CamelContextBean;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 
 /**
@@ -20,7 +22,9 @@ import org.apache.camel.Exchange;
  * event's data, dotted path), {@code event.id|source|type|time}, or {@code 'literal'}. A source without a
  * value leaves the field out.
  */
-public class ProspectMapper extends CamelContextBean {
+public class ProspectMapper implements CamelContextAware {
+
+    private CamelContext camelContext;
 
     static final String PREFIX = "notify.pardot.field.";
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -28,7 +32,7 @@ public class ProspectMapper extends CamelContextBean {
     private volatile Map<String, String> mapping;
 
     public String body(Exchange exchange) throws Exception {
-        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
+        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
         String email = event.getRecipient().getEmail();
         AddressValidator.parse(email, null); // missing, invalid or header-injecting address: permanent, with reason
         ObjectNode body = MAPPER.createObjectNode();
@@ -93,5 +97,15 @@ public class ProspectMapper extends CamelContextBean {
             mapping = m = Map.copyOf(fields);
         }
         return m;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

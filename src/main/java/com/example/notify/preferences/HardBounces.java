@@ -1,5 +1,6 @@
 package com.example.notify.preferences;
 
+import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.HardBounceException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,7 +35,7 @@ public class HardBounces {
 
     /** The suppression record key: the bounced address's hash. */
     public String key(Exchange exchange) {
-        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
+        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
         String email = event == null ? null : event.getRecipient().getEmail();
         if (email == null || email.isBlank()) {
             throw new IllegalStateException("hard bounce without a recipient address");

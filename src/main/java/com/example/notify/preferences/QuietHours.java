@@ -1,6 +1,6 @@
 package com.example.notify.preferences;
 
-import com.example.notify.contacts.Contact;
+import com.example.notify.event.Contact;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
 import java.time.DateTimeException;

@@ -1,12 +1,14 @@
 package com.example.notify.preferences;
 
-import com.example.notify.contacts.Contact;
+import com.example.notify.contract.ExchangeProperties;
+import com.example.notify.event.Contact;
 import com.example.notify.event.NotificationEvent;
-import com.example.notify.support.CamelContextBean;
+import com.example.notify.support.TypeSettings;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.apache.camel.Exchange;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 
 /**
  * Decides, per event and channel, whether the recipient gets it: not if their address is suppressed (never
@@ -14,10 +16,10 @@ import org.apache.camel.Exchange;
  * opt-outs), and not beyond the politeness limit, whose excess is skipped or held back per type policy
  * ({@code skip}, {@code hold}, {@code exempt}; transactional types are exempt).
  */
-public class RecipientPreferences extends CamelContextBean {
+public class RecipientPreferences implements CamelContextAware {
 
-    public static final String SKIP_REASON = "notifyStatusReason";
-    public static final String HOLD_MS = "notifyHoldMs";
+    private CamelContext camelContext;
+    private TypeSettings settings = TypeSettings.NONE;
 
     private SuppressionList suppressions = new SuppressionList();
     private List<String> transactionalTypes = List.of();
@@ -29,22 +31,26 @@ public class RecipientPreferences extends CamelContextBean {
     private String politenessPolicy = "skip";
 
     /**
-     * True when the recipient does not get this notification, exchange property {@value #SKIP_REASON} says
-     * why; false when it goes out, after being held back {@value #HOLD_MS} ms.
+     * Whether the recipient gets this notification on this channel: {@code reason} says why not (null: it goes
+     * out), {@code holdMs} how long the politeness limit holds it back first (0: not at all).
      */
-    public boolean declines(Exchange exchange) {
-        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
-        String channel = exchange.getProperty("notifyChannel", String.class);
-        exchange.setProperty(HOLD_MS, 0L);
+    public record Decision(String reason, long holdMs) {
+        static final Decision GOES_OUT = new Decision(null, 0);
+    }
+
+    /**
+     * Decides once per notification and channel, counting it against the recipient's politeness limit when it
+     * goes out. apply-preferences keeps the answer in {@value ExchangeProperties#PREFERENCES} and sets
+     * {@value ExchangeProperties#HOLD_MS} and {@value ExchangeProperties#STATUS_REASON} from it in steps of its own.
+     */
+    public Decision decide(NotificationEvent event, String channel) {
         String reason = declineReason(event, channel);
-        if (reason == null) {
-            reason = politenessReason(event, channel, exchange);
-        }
-        if (reason != null) {
-            exchange.setProperty(SKIP_REASON, reason);
-            return true;
-        }
-        return false;
+        return reason != null ? new Decision(reason, 0) : politeness(event, channel);
+    }
+
+    /** True when the recipient does not get this notification (a decision with a reason). */
+    public boolean declines(Decision decision) {
+        return decision.reason() != null;
     }
 
     /** Why the recipient does not get this channel (suppressed, opted out), without politeness; null: it goes out. */
@@ -93,28 +99,24 @@ public class RecipientPreferences extends CamelContextBean {
      * same name into the unsubscribe token.
      */
     public String listOf(String type) {
-        String category = getCamelContext() == null ? null : property("notify.email.type." + type + ".category").orElse(null);
+        String category = settings.get("notify.email.type." + type + ".category").orElse(null);
         return category == null ? type : category;
     }
 
-    /** Counts this notification against the recipient's limit; a held one gets {@value #HOLD_MS} set. */
-    private String politenessReason(NotificationEvent event, String channel, Exchange exchange) {
+    /** Counts this notification against the recipient's limit: skipped, held back, or out at once. */
+    private Decision politeness(NotificationEvent event, String channel) {
         // the limiter is off by default: decide that before resolving the type's policy property per event
         if (!limiter().enabled()) {
-            return null;
+            return Decision.GOES_OUT;
         }
         String key = RecipientKeys.recipientKey(event);
         String policy = isTransactional(event.getType()) ? "exempt" : policyFor(event.getType());
         if (key == null || "exempt".equals(policy)) {
-            return null;
+            return Decision.GOES_OUT;
         }
         PolitenessLimiter.Admission admission = limiter().admit(key + '\u001f' + channel,
                 "hold".equals(policy) ? politenessMaxHoldMs : 0);
-        if (!admission.admitted()) {
-            return "politeness-limit";
-        }
-        exchange.setProperty(HOLD_MS, admission.holdMs());
-        return null;
+        return admission.admitted() ? new Decision(null, admission.holdMs()) : new Decision("politeness-limit", 0);
     }
 
     /**
@@ -149,7 +151,7 @@ public class RecipientPreferences extends CamelContextBean {
     }
 
     private String policyFor(String type) {
-        String policy = getCamelContext() == null ? null : property("notify.politeness.type." + type + ".policy").orElse(null);
+        String policy = settings.get("notify.politeness.type." + type + ".policy").orElse(null);
         return (policy == null ? politenessPolicy : policy).strip().toLowerCase(Locale.ROOT);
     }
 
@@ -195,5 +197,16 @@ public class RecipientPreferences extends CamelContextBean {
 
     public void setPolitenessPolicy(String politenessPolicy) {
         this.politenessPolicy = politenessPolicy;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+        this.settings = TypeSettings.of(camelContext);
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

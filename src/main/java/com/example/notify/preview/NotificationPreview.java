@@ -1,5 +1,7 @@
 package com.example.notify.preview;
 
+import com.example.notify.contract.Channels;
+import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.contacts.ContactDirectory;
 import com.example.notify.email.EmailComposer;
 import com.example.notify.email.TemplateRenderer;
@@ -9,7 +11,7 @@ import com.example.notify.failure.NotificationFailureException;
 import com.example.notify.pardot.ProspectMapper;
 import com.example.notify.preferences.RecipientPreferences;
 import com.example.notify.signing.StandardWebhooksSigner;
-import com.example.notify.support.CamelContextBean;
+import com.example.notify.support.TypeSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
@@ -19,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.DefaultExchange;
 
@@ -31,7 +35,10 @@ import org.apache.camel.support.DefaultExchange;
  * <p>Politeness is asked read-only (the limiter's peek: nothing is counted or reserved). Not evaluated: the Pardot
  * recent-upsert cache and quota (state of the running bundle, not of the event).
  */
-public class NotificationPreview extends CamelContextBean {
+public class NotificationPreview implements CamelContextAware {
+
+    private CamelContext camelContext;
+    private TypeSettings settings = TypeSettings.NONE;
 
     static final int SUBJECT_LIMIT = 78;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,13 +82,13 @@ public class NotificationPreview extends CamelContextBean {
         out.decisions.put("preferences", declined == null ? "goes out (suppression list and opt-outs checked)" : "skipped: " + declined);
         out.decisions.put("politeness", preferences.politenessPreview(event, channel) + " (this replica's count; nothing counted)");
         Exchange exchange = new DefaultExchange(getCamelContext());
-        exchange.setProperty("notifyEvent", event);
-        exchange.setProperty("notifyChannel", channel);
+        exchange.setProperty(ExchangeProperties.EVENT, event);
+        exchange.setProperty(ExchangeProperties.CHANNEL, channel);
         try {
             switch (channel) {
-                case "email" -> email(event, exchange, out);
-                case "pardot" -> pardot(exchange, out);
-                case "webhook" -> webhook(event, out);
+                case Channels.EMAIL -> email(event, exchange, out);
+                case Channels.PARDOT -> pardot(exchange, out);
+                case Channels.WEBHOOK -> webhook(event, out);
                 default -> out.warnings.add("channel " + channel + " has no preview");
             }
         } catch (NotificationFailureException e) {
@@ -142,10 +149,10 @@ public class NotificationPreview extends CamelContextBean {
     private void pardot(Exchange exchange, PreviewReport.Channel out) throws Exception {
         String body = bean("prospectMapper", ProspectMapper.class).body(exchange);
         out.method = "POST";
-        out.url = property("notify.pardot.base-url").orElse("") + "/api/v5/objects/prospects/do/upsertLatestByEmail";
+        out.url = settings.get("notify.pardot.base-url").orElse("") + "/api/v5/objects/prospects/do/upsertLatestByEmail";
         out.headers.put("Authorization", "Bearer <token from notify.pardot.oauth.*>");
-        property("notify.pardot.business-unit-id").ifPresent(v -> out.headers.put("Pardot-Business-Unit-Id", v));
-        if (Boolean.parseBoolean(property("notify.pardot.return-api-usage").orElse("false"))) {
+        settings.get("notify.pardot.business-unit-id").ifPresent(v -> out.headers.put("Pardot-Business-Unit-Id", v));
+        if (Boolean.parseBoolean(settings.get("notify.pardot.return-api-usage").orElse("false"))) {
             out.headers.put("X-Return-Api-Usage", "1");
         }
         out.headers.put("Content-Type", "application/json");
@@ -156,17 +163,17 @@ public class NotificationPreview extends CamelContextBean {
 
     private void webhook(NotificationEvent event, PreviewReport.Channel out) throws Exception {
         // the same lookup as routes/deliver-webhook.camel.yaml: the contact's URL, else the type's, else the default
-        String url = property("notify.webhook.url." + event.getType()).or(() -> property("notify.webhook.url")).orElse("");
-        String secrets = property("notify.webhook.signing-secrets." + event.getType())
-                .or(() -> property("notify.webhook.signing-secrets")).orElse("");
+        String url = settings.get("notify.webhook.url." + event.getType()).or(() -> settings.get("notify.webhook.url")).orElse("");
+        String secrets = settings.get("notify.webhook.signing-secrets." + event.getType())
+                .or(() -> settings.get("notify.webhook.signing-secrets")).orElse("");
         if (event.getContact() != null && event.getContact().getFields().get("webhookUrl") != null) {
             url = String.valueOf(event.getContact().getFields().get("webhookUrl"));
-            secrets = property("notify.webhook.signing-secrets").orElse("");
+            secrets = settings.get("notify.webhook.signing-secrets").orElse("");
             out.decisions.put("url", "the contact's webhookUrl");
         } else {
             out.decisions.put("url", "notify.webhook.url(.<type>)");
         }
-        String allowed = property("notify.webhook.allowed-urls").orElse("");
+        String allowed = settings.get("notify.webhook.allowed-urls").orElse("");
         if (!Pattern.compile(allowed).matcher(url).matches()) {
             out.error = "webhook-url-not-allowed: no webhook URL, or one outside notify.webhook.allowed-urls";
         }
@@ -177,7 +184,7 @@ public class NotificationPreview extends CamelContextBean {
         out.url = url;
         out.headers.put("Content-Type", "application/json; charset=utf-8");
         java.util.Map<String, String> signed = new java.util.LinkedHashMap<>(
-                bean("postSigner", StandardWebhooksSigner.class).headers(secrets, event.deliveryKey("webhook"), body));
+                bean("postSigner", StandardWebhooksSigner.class).headers(secrets, event.deliveryKey(Channels.WEBHOOK), body));
         // never a real signature: it would be valid at the receiver for a body the caller of the preview chose (a
         // forgery with a preview token); it is made per attempt anyway, with that attempt's timestamp
         signed.computeIfPresent("webhook-signature", (k, v) -> "v1,<computed at send time: one per signing secret>");
@@ -213,5 +220,16 @@ public class NotificationPreview extends CamelContextBean {
 
     static Map<String, Object> map() {
         return new LinkedHashMap<>();
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+        this.settings = TypeSettings.of(camelContext);
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

@@ -1,5 +1,9 @@
 package com.example.notify.smtp;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
@@ -27,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * (stale connection) is retried once on a new connection. Failures leave classified by
  * {@link SmtpReplyClassifier}.
  */
-public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
+public class PooledJavaMailSender implements JavaMailSender, AutoCloseable, MeterBinder {
 
     private static final Logger LOG = LoggerFactory.getLogger(PooledJavaMailSender.class);
 
@@ -112,7 +116,7 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
         }
         for (jakarta.mail.Address recipient : recipients) {
             String address = recipient instanceof jakarta.mail.internet.InternetAddress internet ? internet.getAddress() : recipient.toString();
-            if (!com.example.notify.email.EmailSyntax.isAscii(address)
+            if (!com.example.notify.event.EmailSyntax.isAscii(address)
                     && !(transport instanceof org.eclipse.angus.mail.smtp.SMTPTransport smtp && smtp.supportsExtension("SMTPUTF8"))) {
                 var refused = new com.example.notify.failure.PermanentFailureException(
                         com.example.notify.email.AddressValidator.INVALID_ADDRESS,
@@ -384,5 +388,16 @@ public class PooledJavaMailSender implements JavaMailSender, AutoCloseable {
 
     public void setReplyClassesFile(String file) {
         this.classifier = new SmtpReplyClassifier(file);
+    }
+
+    /** Its gauge and counters, bound by the metrics setup (routes/observe.camel.yaml, metrics-bind). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("notify_smtp_pool_connections", this, PooledJavaMailSender::getActiveConnections)
+                .description("open SMTP connections in the pool").register(registry);
+        FunctionCounter.builder("notify_smtp_connections_opened", this, PooledJavaMailSender::getConnectionsOpened)
+                .description("SMTP connections opened since start").register(registry);
+        FunctionCounter.builder("notify_smtp_messages_sent", this, PooledJavaMailSender::getMessagesSent)
+                .description("messages accepted by the SMTP server").register(registry);
     }
 }

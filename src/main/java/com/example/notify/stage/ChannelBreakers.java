@@ -1,5 +1,6 @@
 package com.example.notify.stage;
 
+import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.failure.PermanentFailureException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -46,8 +47,6 @@ public class ChannelBreakers implements CamelContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChannelBreakers.class);
 
-    /** Exchange property: the channel whose breaker granted this delivery a permit not settled yet. */
-    public static final String PERMIT = "notifyBreakerPermit";
 
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final Set<String> gauges = ConcurrentHashMap.newKeySet();
@@ -124,7 +123,7 @@ public class ChannelBreakers implements CamelContextAware {
             throw new LaneYieldsException(channel);
         }
         CircuitBreaker breaker = of(channel);
-        Exchange record = exchange.getProperty(DeliveryOutcomes.RECORD, Exchange.class);
+        Exchange record = exchange.getProperty(ExchangeProperties.DELIVERY_RECORD, Exchange.class);
         boolean mayProbe = record == null || DeliveryLanes.isPartitionHead(record);
         long deadline = System.currentTimeMillis() + probeWaitMs;
         while (true) {
@@ -138,7 +137,7 @@ public class ChannelBreakers implements CamelContextAware {
             }
             Thread.sleep(50);
         }
-        exchange.setProperty(PERMIT, channel);
+        exchange.setProperty(ExchangeProperties.BREAKER_PERMIT, channel);
     }
 
     /**
@@ -147,11 +146,11 @@ public class ChannelBreakers implements CamelContextAware {
      * gives the permit back.
      */
     public void settleFailure(Exchange exchange) {
-        String channel = exchange.getProperty(PERMIT, String.class);
+        String channel = exchange.getProperty(ExchangeProperties.BREAKER_PERMIT, String.class);
         if (channel == null) {
             return;
         }
-        exchange.removeProperty(PERMIT);
+        exchange.removeProperty(ExchangeProperties.BREAKER_PERMIT);
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (permanent(failure)) {
             of(channel).releasePermission();
@@ -166,12 +165,12 @@ public class ChannelBreakers implements CamelContextAware {
      * still failed) did not reach the provider, or tells nothing about it, and gives the permit back.
      */
     public void settle(Exchange delivery) {
-        String channel = delivery.getProperty(PERMIT, String.class);
+        String channel = delivery.getProperty(ExchangeProperties.BREAKER_PERMIT, String.class);
         if (channel == null) {
             return;
         }
-        delivery.removeProperty(PERMIT);
-        if (delivery.getException() == null && "delivered".equals(delivery.getProperty("notifyStatus", String.class))) {
+        delivery.removeProperty(ExchangeProperties.BREAKER_PERMIT);
+        if (delivery.getException() == null && "delivered".equals(delivery.getProperty(ExchangeProperties.STATUS, String.class))) {
             of(channel).onSuccess(0, TimeUnit.MILLISECONDS);
         } else {
             of(channel).releasePermission();

@@ -1,5 +1,6 @@
 package com.example.notify.stage;
 
+import com.example.notify.contract.ExchangeProperties;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -58,7 +59,7 @@ public final class DeliveryLanes {
         Set<Object> partitions = new HashSet<>();
         for (Exchange record : batch) {
             if (partitions.add(record.getMessage().getHeader(KafkaConstants.PARTITION))) {
-                record.setProperty(PARTITION_HEAD, Boolean.TRUE);
+                record.setProperty(ExchangeProperties.PARTITION_HEAD, Boolean.TRUE);
             }
         }
         List<List<Exchange>> plan = new ArrayList<>(count);
@@ -68,7 +69,7 @@ public final class DeliveryLanes {
             groupsOfLane.stream().filter(g -> !holdsHead(g)).forEach(lane::addAll);
             // each record knows the one before it in its lane: a lane goes on only past finished records
             for (int i = 1; i < lane.size(); i++) {
-                lane.get(i).setProperty(PREVIOUS, lane.get(i - 1));
+                lane.get(i).setProperty(ExchangeProperties.LANE_PREVIOUS, lane.get(i - 1));
             }
             plan.add(lane);
         }
@@ -81,7 +82,7 @@ public final class DeliveryLanes {
 
     /** True for the record a partition of the batch starts with. */
     public static boolean isPartitionHead(Exchange record) {
-        return Boolean.TRUE.equals(record.getProperty(PARTITION_HEAD, Boolean.class));
+        return Boolean.TRUE.equals(record.getProperty(ExchangeProperties.PARTITION_HEAD, Boolean.class));
     }
 
     /** Records that must keep their order: one key on one partition; a record without a key stands alone. */
@@ -92,9 +93,5 @@ public final class DeliveryLanes {
         return key != null ? Arrays.asList(partition, key) : Arrays.asList(partition, null, message.getHeader(KafkaConstants.OFFSET));
     }
 
-    /** Exchange property of a delivery record: the record before it in its lane (absent for a lane's first). */
-    public static final String PREVIOUS = "notifyLanePrevious";
-    /** Exchange property of a delivery record: true for the first record of its partition in the batch. */
-    public static final String PARTITION_HEAD = "notifyPartitionHead";
 
 }

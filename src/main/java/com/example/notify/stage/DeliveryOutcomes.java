@@ -1,5 +1,6 @@
 package com.example.notify.stage;
 
+import com.example.notify.contract.ExchangeProperties;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
 
@@ -12,10 +13,6 @@ import org.apache.camel.Exchange;
  */
 public class DeliveryOutcomes implements AggregationStrategy {
 
-    /** Exchange property of a lane's exchange: the delivery record (the consumer's own exchange) it works on. */
-    public static final String RECORD = "notifyDeliveryRecord";
-    /** Exchange property of a delivery record: true once it reached a terminal state. */
-    public static final String FINISHED = "notifyDeliveryFinished";
 
     private final boolean lane;
     private ChannelBreakers breakers;
@@ -37,9 +34,9 @@ public class DeliveryOutcomes implements AggregationStrategy {
     @Override
     public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
         if (!lane) {
-            Exchange record = newExchange.getProperty(RECORD, Exchange.class);
+            Exchange record = newExchange.getProperty(ExchangeProperties.DELIVERY_RECORD, Exchange.class);
             if (record != null && newExchange.getException() == null) {
-                record.setProperty(FINISHED, Boolean.TRUE);
+                record.setProperty(ExchangeProperties.DELIVERY_FINISHED, Boolean.TRUE);
             }
             if (breakers != null) {
                 breakers.settle(newExchange);
@@ -66,6 +63,6 @@ public class DeliveryOutcomes implements AggregationStrategy {
     }
 
     public static boolean finished(Exchange record) {
-        return Boolean.TRUE.equals(record.getProperty(FINISHED, Boolean.class));
+        return Boolean.TRUE.equals(record.getProperty(ExchangeProperties.DELIVERY_FINISHED, Boolean.class));
     }
 }

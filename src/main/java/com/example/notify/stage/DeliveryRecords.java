@@ -1,6 +1,7 @@
 package com.example.notify.stage;
 
-import com.example.notify.contacts.Contact;
+import com.example.notify.contract.ExchangeProperties;
+import com.example.notify.event.Contact;
 import com.example.notify.event.NotificationEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,8 +19,6 @@ public class DeliveryRecords {
 
     public static final String CHANNEL = "notify-channel";
     public static final String CONTACT = "notify-contact";
-    /** Exchange property: when (epoch ms) a batch's lanes stop starting records (notify.stage.batch-time-budget-ms). */
-    public static final String BATCH_DEADLINE = "notifyBatchDeadline";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** The contact ingest found for the event, as a header value; null when the address was inline. */
@@ -46,14 +45,14 @@ public class DeliveryRecords {
      * the record as the body): its value and headers, and a reference for {@link DeliveryOutcomes}.
      */
     public void open(Exchange lane) {
-        Long deadline = lane.getProperty(BATCH_DEADLINE, Long.class);
+        Long deadline = lane.getProperty(ExchangeProperties.BATCH_DEADLINE, Long.class);
         if (deadline != null && System.currentTimeMillis() > deadline) {
             // the lane left the rest of its records unfinished: they are read again after this batch's commit,
             // before the consumer's max.poll.interval.ms runs out and its partitions move to another replica
             throw new LaneOutOfTimeException();
         }
         Exchange record = lane.getMessage().getBody(Exchange.class);
-        Exchange previous = record.getProperty(DeliveryLanes.PREVIOUS, Exchange.class);
+        Exchange previous = record.getProperty(ExchangeProperties.LANE_PREVIOUS, Exchange.class);
         if (previous != null && !DeliveryOutcomes.finished(previous)) {
             // the recipient's earlier record is not terminal: this one waits for it (order), and is read again
             throw new LaneStoppedException();
@@ -62,7 +61,7 @@ public class DeliveryRecords {
         Message to = lane.getMessage();
         to.setHeaders(new HashMap<>(from.getHeaders()));
         to.setBody(from.getBody());
-        lane.setProperty(DeliveryOutcomes.RECORD, record);
+        lane.setProperty(ExchangeProperties.DELIVERY_RECORD, record);
     }
 
     /** A lane ran out of its batch's time budget; its remaining records stay unfinished. */

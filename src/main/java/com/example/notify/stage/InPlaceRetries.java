@@ -1,5 +1,6 @@
 package com.example.notify.stage;
 
+import com.example.notify.contract.ExchangeProperties;
 import org.apache.camel.Exchange;
 import org.apache.camel.Predicate;
 
@@ -18,7 +19,7 @@ public class InPlaceRetries implements Predicate {
         int attempt = exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class);
         // the error handler sets the maximum as a header only when it is above 0
         int maximum = exchange.getIn().getHeader(Exchange.REDELIVERY_MAX_COUNTER, 0, Integer.class);
-        return attempt <= maximum && breakers.closed(exchange.getProperty("notifyChannel", String.class));
+        return attempt <= maximum && breakers.closed(exchange.getProperty(ExchangeProperties.CHANNEL, String.class));
     }
 
     public void setBreakers(ChannelBreakers breakers) {

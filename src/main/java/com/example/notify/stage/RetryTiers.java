@@ -1,5 +1,6 @@
 package com.example.notify.stage;
 
+import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.PermanentFailureException;
 import java.time.Duration;
@@ -31,8 +32,6 @@ public class RetryTiers {
      * to tier (the forwarder puts it back on a tier, not on its target) until it is due.
      */
     public static final String HOLD_UNTIL = "notify-retry-hold-until";
-    /** Exchange property: the tier topic chosen for this delivery. */
-    public static final String TOPIC = "notifyRetryTopic";
 
     private final List<String> labels = new ArrayList<>();
     private final List<Long> delaysMs = new ArrayList<>();
@@ -76,7 +75,7 @@ public class RetryTiers {
 
     /**
      * Decides what becomes of a delivery whose attempts failed: it goes to a tier (headers set, and the tier's
-     * topic in property {@link #TOPIC}) or, when {@link #TOPIC} is left unset, is to be dead-lettered: a
+     * topic in property {@link ExchangeProperties#RETRY_TOPIC}) or, when {@link ExchangeProperties#RETRY_TOPIC} is left unset, is to be dead-lettered: a
      * permanent failure, or the next attempt would fall past the horizon. A bean step, not a predicate: Camel
      * evaluates a bean predicate on a copy of the exchange, and the headers must stay on the record.
      *
@@ -84,14 +83,14 @@ public class RetryTiers {
      * @param target  the channel's delivery topic, where the forwarder puts it back
      */
     public void schedule(Exchange exchange, String horizon, String target) {
-        exchange.removeProperty(TOPIC);
+        exchange.removeProperty(ExchangeProperties.RETRY_TOPIC);
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof PermanentFailureException) {
                 return;
             }
         }
-        Integer redeliveries = exchange.getProperty(com.example.notify.failure.RedeliveryCounter.PROPERTY, Integer.class);
+        Integer redeliveries = exchange.getProperty(ExchangeProperties.REDELIVERIES, Integer.class);
         int attempts = redeliveries == null ? 1 : redeliveries + 1;
         var message = exchange.getMessage();
         long now = clock.getAsLong();
@@ -106,13 +105,13 @@ public class RetryTiers {
         message.setHeader(TARGET, target);
         message.setHeader(ATTEMPTS, String.valueOf(longHeader(message.getHeader(ATTEMPTS), 0) + attempts));
         message.setHeader(ROUNDS, String.valueOf(longHeader(message.getHeader(ROUNDS), 0) + 1));
-        exchange.setProperty(TOPIC, topicPrefix + labels.get(tier));
+        exchange.setProperty(ExchangeProperties.RETRY_TOPIC, topicPrefix + labels.get(tier));
     }
 
     /**
      * Holds a delivery back for {@code holdMs} (politeness policy {@code hold}) the way retries wait: on the first
      * tier whose delay is at least the hold (else the last), due {@code holdMs} from now, to go to {@code target}
-     * then; the tier topic goes into property {@link #TOPIC}. Not a failure: no attempt or round is counted. A
+     * then; the tier topic goes into property {@link ExchangeProperties#RETRY_TOPIC}. Not a failure: no attempt or round is counted. A
      * hold never waits longer than the records ahead of it on that tier (each due within the tier's delay).
      */
     public void hold(Exchange exchange, long holdMs, String target) {
@@ -130,7 +129,7 @@ public class RetryTiers {
 
     /**
      * Holds a delivery until the latest of the event's {@code deliverat}, {@code notBefore} (quiet hours) and the
-     * end of a politeness hold of {@code holdMs}: as {@link #hold}, with the headers and property {@link #TOPIC} set.
+     * end of a politeness hold of {@code holdMs}: as {@link #hold}, with the headers and property {@link ExchangeProperties#RETRY_TOPIC} set.
      */
     public void holdUntilDue(Exchange exchange, NotificationEvent event, long notBefore, Long holdMs, String target) {
         long until = Math.max(notBefore, clock.getAsLong() + (holdMs == null ? 0 : Math.max(0, holdMs)));
@@ -148,7 +147,7 @@ public class RetryTiers {
         if (hop.due() < untilMs) {
             message.setHeader(HOLD_UNTIL, String.valueOf(untilMs));
         }
-        exchange.setProperty(TOPIC, hop.topic());
+        exchange.setProperty(ExchangeProperties.RETRY_TOPIC, hop.topic());
     }
 
     /** Where a record waiting until {@code untilMs} waits next: a tier topic and when it is due there. */

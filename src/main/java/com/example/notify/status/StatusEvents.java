@@ -1,5 +1,6 @@
 package com.example.notify.status;
 
+import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.example.notify.observe.TraceHeaders;
@@ -25,19 +26,19 @@ public class StatusEvents {
     }
 
     public String build(Exchange exchange) throws Exception {
-        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
-        String status = exchange.getProperty("notifyStatus", String.class);
-        String channel = exchange.getProperty("notifyChannel", String.class);
+        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
+        String status = exchange.getProperty(ExchangeProperties.STATUS, String.class);
+        String channel = exchange.getProperty(ExchangeProperties.CHANNEL, String.class);
         var message = exchange.getMessage();
         // a digest (com.example.notify.digest): the digest's own status is about the digest id; an item's
         // status (notifyDigestItem) is about the item's event and points at the digest
-        String digestId = exchange.getProperty("notifyDigestId", String.class);
+        String digestId = exchange.getProperty(ExchangeProperties.DIGEST_ID, String.class);
         @SuppressWarnings("unchecked")
-        java.util.Map<String, Object> item = exchange.getProperty("notifyDigestItem", java.util.Map.class);
+        java.util.Map<String, Object> item = exchange.getProperty(ExchangeProperties.DIGEST_ITEM, java.util.Map.class);
         String eventId = item != null ? String.valueOf(item.get("id")) : digestId != null ? digestId
                 : event != null ? event.getId() : null;
         // SES feedback (com.example.notify.feedback): no event at hand, its id comes from the SES message tags
-        String feedbackRef = exchange.getProperty("notifyFeedbackRef", String.class);
+        String feedbackRef = exchange.getProperty(ExchangeProperties.FEEDBACK_REF, String.class);
         String subjectRef = event != null ? eventId : feedbackRef != null ? feedbackRef
                 : message.getHeader("kafka.TOPIC") + "/" + message.getHeader("kafka.PARTITION") + "/"
                   + message.getHeader("kafka.OFFSET");
@@ -45,7 +46,7 @@ public class StatusEvents {
         ObjectNode envelope = mapper.createObjectNode();
         envelope.put("specversion", "1.0");
         // deterministic: a re-published status for the same outcome has the same id
-        Integer attempt = exchange.getProperty("notifyAttempt", Integer.class);
+        Integer attempt = exchange.getProperty(ExchangeProperties.ATTEMPT, Integer.class);
         envelope.put("id", subjectRef + ":" + (channel == null ? "-" : channel) + ":" + status
                 + (attempt == null ? "" : ":" + attempt));
         envelope.put("source", source);
@@ -63,8 +64,8 @@ public class StatusEvents {
             data.put("eventSource", item != null ? String.valueOf(item.get("source")) : event.getSource());
             data.put("eventType", item != null ? String.valueOf(item.get("type")) : event.getType());
         } else if (feedbackRef != null) {
-            putIfSet(data, "eventId", exchange.getProperty("notifyFeedbackEventId", String.class));
-            putIfSet(data, "eventType", exchange.getProperty("notifyFeedbackEventType", String.class));
+            putIfSet(data, "eventId", exchange.getProperty(ExchangeProperties.FEEDBACK_EVENT_ID, String.class));
+            putIfSet(data, "eventType", exchange.getProperty(ExchangeProperties.FEEDBACK_EVENT_TYPE, String.class));
         } else {
             // the record never became an event (invalid): point at it by its coordinates
             data.put("topic", message.getHeader("kafka.TOPIC", String.class));
@@ -78,19 +79,19 @@ public class StatusEvents {
         if (attempt != null) {
             data.put("attempt", attempt);
         }
-        putIfSet(data, "reason", exchange.getProperty("notifyStatusReason", String.class));
+        putIfSet(data, "reason", exchange.getProperty(ExchangeProperties.STATUS_REASON, String.class));
         if (("scheduled".equals(status) || "deferred".equals(status)) && event != null && event.getDeliverAt() != null) {
             data.put("deliverAt", event.getDeliverAt().toString());
         }
-        Long notBefore = exchange.getProperty("notifyNotBefore", Long.class);
+        Long notBefore = exchange.getProperty(ExchangeProperties.NOT_BEFORE, Long.class);
         if ("deferred".equals(status) && notBefore != null && notBefore > 0) {
             // quiet hours: when the recipient's window ends
             data.put("notBefore", Instant.ofEpochMilli(notBefore).toString());
         }
         putIfSet(data, "digestId", digestId);
-        putIfSet(data, "provider", exchange.getProperty("notifyProvider", String.class));
-        putIfSet(data, "messageId", exchange.getProperty("notifyMessageId", String.class));
-        putIfSet(data, "providerMessageId", exchange.getProperty("notifyProviderMessageId", String.class));
+        putIfSet(data, "provider", exchange.getProperty(ExchangeProperties.PROVIDER, String.class));
+        putIfSet(data, "messageId", exchange.getProperty(ExchangeProperties.MESSAGE_ID, String.class));
+        putIfSet(data, "providerMessageId", exchange.getProperty(ExchangeProperties.PROVIDER_MESSAGE_ID, String.class));
         return mapper.writeValueAsString(envelope);
     }
 

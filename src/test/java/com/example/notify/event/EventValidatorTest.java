@@ -113,7 +113,7 @@ class EventValidatorTest {
         assertThat(scheduled.getDeliverAt()).isEqualTo(java.time.OffsetDateTime.parse(at));
         assertThat(validate(VALID).getDeliverAt()).as("none: at once").isNull();
         // kept when the contact is joined in
-        assertThat(scheduled.withContact(new com.example.notify.contacts.Contact("c-42", "jane@example.com", "Jane", "de", java.util.Set.of(), java.util.Set.of(), Map.of()))
+        assertThat(scheduled.withContact(new com.example.notify.event.Contact("c-42", "jane@example.com", "Jane", "de", java.util.Set.of(), java.util.Set.of(), Map.of()))
                 .getDeliverAt()).isEqualTo(scheduled.getDeliverAt());
 
         Map<String, Object> headers = new java.util.HashMap<>();

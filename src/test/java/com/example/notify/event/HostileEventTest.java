@@ -3,7 +3,6 @@ package com.example.notify.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import com.example.notify.email.EmailSyntax;
 import com.example.notify.failure.InvalidEventException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

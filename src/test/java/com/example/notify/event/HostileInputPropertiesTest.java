@@ -2,7 +2,6 @@ package com.example.notify.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.example.notify.email.EmailSyntax;
 import com.example.notify.failure.InvalidEventException;
 import com.example.notify.failure.Masking;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package com.example.notify.preferences;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.example.notify.contacts.Contact;
+import com.example.notify.event.Contact;
 import com.example.notify.event.EventValidator;
 import com.example.notify.event.NotificationEvent;
 import java.nio.charset.StandardCharsets;

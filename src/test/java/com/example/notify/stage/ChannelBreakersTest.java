@@ -1,5 +1,6 @@
 package com.example.notify.stage;
 
+import com.example.notify.contract.ExchangeProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,10 +38,10 @@ class ChannelBreakersTest {
     private Exchange delivery(boolean head) {
         Exchange record = new DefaultExchange(context);
         if (head) {
-            record.setProperty(DeliveryLanes.PARTITION_HEAD, true);
+            record.setProperty(ExchangeProperties.PARTITION_HEAD, true);
         }
         Exchange lane = new DefaultExchange(context);
-        lane.setProperty(DeliveryOutcomes.RECORD, record);
+        lane.setProperty(ExchangeProperties.DELIVERY_RECORD, record);
         return lane;
     }
 
@@ -76,7 +77,7 @@ class ChannelBreakersTest {
 
         Exchange probe = delivery(true);
         breakers.permit("email", probe);
-        assertThat(probe.getProperty(ChannelBreakers.PERMIT)).isEqualTo("email");
+        assertThat(probe.getProperty(ExchangeProperties.BREAKER_PERMIT)).isEqualTo("email");
         deliver(probe);
         assertThat(breakers.closed("email")).isTrue();
         breakers.permit("email", delivery(false)); // closed: everyone passes

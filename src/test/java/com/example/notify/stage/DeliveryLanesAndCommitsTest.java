@@ -1,5 +1,6 @@
 package com.example.notify.stage;
 
+import com.example.notify.contract.ExchangeProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -49,9 +50,9 @@ class DeliveryLanesAndCommitsTest {
         }
         // each record but a lane's first points at the record before it in the lane
         for (List<Exchange> lane : lanes) {
-            assertThat(lane.get(0).getProperty(DeliveryLanes.PREVIOUS)).isNull();
+            assertThat(lane.get(0).getProperty(ExchangeProperties.LANE_PREVIOUS)).isNull();
             for (int i = 1; i < lane.size(); i++) {
-                assertThat(lane.get(i).getProperty(DeliveryLanes.PREVIOUS)).isSameAs(lane.get(i - 1));
+                assertThat(lane.get(i).getProperty(ExchangeProperties.LANE_PREVIOUS)).isSameAs(lane.get(i - 1));
             }
         }
         // each (partition, key) in exactly one lane
@@ -96,7 +97,7 @@ class DeliveryLanesAndCommitsTest {
     @Test
     void aBatchWithEverythingFinishedCommitsEachPartitionToItsEnd() {
         List<Exchange> batch = List.of(record(0, 10, "a"), record(1, 5, "b"), record(0, 11, "c"), record(1, 6, "d"));
-        batch.forEach(r -> r.setProperty(DeliveryOutcomes.FINISHED, true));
+        batch.forEach(r -> r.setProperty(ExchangeProperties.DELIVERY_FINISHED, true));
         assertThat(byPartition(batch)).isEqualTo(Map.of(0, 12L, 1, 7L));
     }
 
@@ -108,7 +109,7 @@ class DeliveryLanesAndCommitsTest {
             long offset = r.getMessage().getHeader(KafkaConstants.OFFSET, Long.class);
             int partition = r.getMessage().getHeader(KafkaConstants.PARTITION, Integer.class);
             if (!(partition == 0 && offset == 11) && !(partition == 2 && offset == 0)) {
-                r.setProperty(DeliveryOutcomes.FINISHED, true);
+                r.setProperty(ExchangeProperties.DELIVERY_FINISHED, true);
             }
         }
         // partition 0: 10 done, 11 not, 12 done -> read again from 11; partition 1 done; partition 2: its very first
@@ -121,9 +122,9 @@ class DeliveryLanesAndCommitsTest {
         Exchange done = record(0, 1, "a");
         Exchange failed = record(0, 2, "b");
         Exchange laneDone = new DefaultExchange(context);
-        laneDone.setProperty(DeliveryOutcomes.RECORD, done);
+        laneDone.setProperty(ExchangeProperties.DELIVERY_RECORD, done);
         Exchange laneFailed = new DefaultExchange(context);
-        laneFailed.setProperty(DeliveryOutcomes.RECORD, failed);
+        laneFailed.setProperty(ExchangeProperties.DELIVERY_RECORD, failed);
         laneFailed.setException(new IllegalStateException("dead letter not published"));
         DeliveryOutcomes records = new DeliveryOutcomes();
         Exchange result = records.aggregate(null, laneDone);
@@ -136,7 +137,7 @@ class DeliveryLanesAndCommitsTest {
         // a lane's exchange carries its first record's properties: the lane level must never mark it
         Exchange neverRan = record(0, 3, "c");
         Exchange laneWithoutException = new DefaultExchange(context);
-        laneWithoutException.setProperty(DeliveryOutcomes.RECORD, neverRan);
+        laneWithoutException.setProperty(ExchangeProperties.DELIVERY_RECORD, neverRan);
         new DeliveryOutcomes(true).aggregate(null, laneWithoutException);
         assertThat(DeliveryOutcomes.finished(neverRan)).isFalse();
     }

@@ -1,10 +1,11 @@
 package com.example.notify.stage;
 
+import com.example.notify.contract.ExchangeProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.example.notify.failure.PermanentFailureException;
-import com.example.notify.failure.RedeliveryCounter;
+import com.example.notify.deadletter.RedeliveryCounter;
 import com.example.notify.failure.TransientFailureException;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -26,13 +27,13 @@ class RetryTiersTest {
     private Exchange failed(Exception failure, Integer redeliveries) {
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
-        exchange.setProperty(RedeliveryCounter.PROPERTY, redeliveries);
+        exchange.setProperty(ExchangeProperties.REDELIVERIES, redeliveries);
         return exchange;
     }
 
     private boolean scheduled(Exchange exchange, String horizon, String target) {
         tiers.schedule(exchange, horizon, target);
-        return exchange.getProperty(RetryTiers.TOPIC) != null;
+        return exchange.getProperty(ExchangeProperties.RETRY_TOPIC) != null;
     }
 
     @Test
@@ -42,7 +43,7 @@ class RetryTiersTest {
         long[] delays = {30_000, 120_000, 600_000, 600_000};
         for (int round = 0; round < expected.length; round++) {
             assertThat(scheduled(exchange, "24h", "n.deliver.email")).isTrue();
-            assertThat(exchange.getProperty(RetryTiers.TOPIC)).isEqualTo(expected[round]);
+            assertThat(exchange.getProperty(ExchangeProperties.RETRY_TOPIC)).isEqualTo(expected[round]);
             long due = Long.parseLong(exchange.getMessage().getHeader(RetryTiers.DUE, String.class));
             assertThat(due - now).as("jitter only shortens").isBetween((long) (delays[round] * 0.8), (long) delays[round]);
             now = due;
@@ -76,7 +77,7 @@ class RetryTiersTest {
     void aPolitenessHoldWaitsOnTheFirstTierLongEnoughDueExactlyWhenHeldAndCountsNoAttempt() {
         Exchange short_ = new DefaultExchange(new DefaultCamelContext());
         tiers.hold(short_, 4_000, "n.deliver.email");
-        assertThat(short_.getProperty(RetryTiers.TOPIC)).isEqualTo("n.retry.30s");
+        assertThat(short_.getProperty(ExchangeProperties.RETRY_TOPIC)).isEqualTo("n.retry.30s");
         assertThat(short_.getMessage().getHeader(RetryTiers.DUE)).isEqualTo(String.valueOf(now + 4_000));
         assertThat(short_.getMessage().getHeader(RetryTiers.TARGET)).isEqualTo("n.deliver.email");
         assertThat(short_.getMessage().getHeader(RetryTiers.ATTEMPTS)).isNull();
@@ -84,13 +85,13 @@ class RetryTiersTest {
 
         Exchange longer = new DefaultExchange(new DefaultCamelContext());
         tiers.hold(longer, 90_000, "n.deliver.email");
-        assertThat(longer.getProperty(RetryTiers.TOPIC)).as("the longest tier that fits in 90 s, for its full delay").isEqualTo("n.retry.30s");
+        assertThat(longer.getProperty(ExchangeProperties.RETRY_TOPIC)).as("the longest tier that fits in 90 s, for its full delay").isEqualTo("n.retry.30s");
         assertThat(longer.getMessage().getHeader(RetryTiers.DUE)).isEqualTo(String.valueOf(now + 30_000));
         assertThat(longer.getMessage().getHeader(RetryTiers.HOLD_UNTIL)).isEqualTo(String.valueOf(now + 90_000));
 
         Exchange beyond = new DefaultExchange(new DefaultCamelContext());
         tiers.hold(beyond, 3_600_000, "n.deliver.email");
-        assertThat(beyond.getProperty(RetryTiers.TOPIC)).as("longer than every tier: the last").isEqualTo("n.retry.10m");
+        assertThat(beyond.getProperty(ExchangeProperties.RETRY_TOPIC)).as("longer than every tier: the last").isEqualTo("n.retry.10m");
         // never longer than the tier's delay there (the retries behind it would wait for it): it hops
         assertThat(beyond.getMessage().getHeader(RetryTiers.DUE)).isEqualTo(String.valueOf(now + 600_000));
         assertThat(beyond.getMessage().getHeader(RetryTiers.HOLD_UNTIL)).isEqualTo(String.valueOf(now + 3_600_000));
@@ -108,7 +109,7 @@ class RetryTiersTest {
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         tiers.holdUntilDue(exchange, event(at), 0, null, "n.deliver.email");
         long until = at.toInstant().toEpochMilli();
-        assertThat(exchange.getProperty(RetryTiers.TOPIC)).isEqualTo("n.retry.10m");
+        assertThat(exchange.getProperty(ExchangeProperties.RETRY_TOPIC)).isEqualTo("n.retry.10m");
         assertThat(exchange.getMessage().getHeader(RetryTiers.HOLD_UNTIL)).isEqualTo(String.valueOf(until));
         assertThat(exchange.getMessage().getHeader(RetryTiers.TARGET)).isEqualTo("n.deliver.email");
         // the forwarder's hops, each tier entered for its full delay: 10 min, 10 min, 2 min, 2 min, 30 s, 30 s,

@@ -1,8 +1,11 @@
-package com.example.notify.failure;
+package com.example.notify.deadletter;
 
-import com.example.notify.support.CamelContextBean;
+import com.example.notify.contract.ExchangeProperties;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,9 +15,10 @@ import org.slf4j.LoggerFactory;
  * {@code failed} status for the attempt that just failed transiently, so a slow retry is visible to the
  * producer of the event while it happens.
  */
-public class RedeliveryCounter extends CamelContextBean implements Processor {
+public class RedeliveryCounter implements Processor, CamelContextAware {
 
-    public static final String PROPERTY = "notifyRedeliveries";
+    private CamelContext camelContext;
+    private volatile ProducerTemplate producer;
     private static final Logger LOG = LoggerFactory.getLogger(RedeliveryCounter.class);
 
     private String statusUri = "direct:publish-status";
@@ -22,7 +26,7 @@ public class RedeliveryCounter extends CamelContextBean implements Processor {
     @Override
     public void process(Exchange exchange) {
         Integer redelivery = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
-        exchange.setProperty(PROPERTY, redelivery);
+        exchange.setProperty(ExchangeProperties.REDELIVERIES, redelivery);
         if (statusUri != null && !statusUri.isBlank() && redelivery != null) {
             // numbered across the rounds on the retry tiers: attempts before this round come with the record
             String earlier = exchange.getMessage().getHeader("notify-attempts", String.class);
@@ -40,9 +44,9 @@ public class RedeliveryCounter extends CamelContextBean implements Processor {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         Exchange status = exchange.copy();
         status.setException(null);
-        status.setProperty("notifyStatus", "failed");
-        status.setProperty("notifyStatusReason", DeadLetterHeaders.transientReasonOf(failure));
-        status.setProperty("notifyAttempt", failedAttempt);
+        status.setProperty(ExchangeProperties.STATUS, "failed");
+        status.setProperty(ExchangeProperties.STATUS_REASON, DeadLetterHeaders.transientReasonOf(failure));
+        status.setProperty(ExchangeProperties.ATTEMPT, failedAttempt);
         producer().send(statusUri, status);
         if (status.getException() != null) {
             // the status is a courtesy; the redelivery itself must go on
@@ -53,5 +57,21 @@ public class RedeliveryCounter extends CamelContextBean implements Processor {
     /** Where failed-attempt statuses go; empty: none are published. */
     public void setStatusUri(String statusUri) {
         this.statusUri = statusUri;
+    }
+
+    // on first use: the context is not started when the bean is made (a race makes one spare template, once)
+    private ProducerTemplate producer() {
+        ProducerTemplate p = producer;
+        return p != null ? p : (producer = camelContext.createProducerTemplate());
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }

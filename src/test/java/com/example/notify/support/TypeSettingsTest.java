@@ -2,18 +2,12 @@ package com.example.notify.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Optional;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 
-class CamelContextBeanTest {
-
-    static class Bean extends CamelContextBean {
-        Optional<String> read(String key) {
-            return property(key);
-        }
-    }
+class TypeSettingsTest {
 
     @Test
     void aPropertyIsResolvedOnceStrippedAndBlankReadsAsAbsent() {
@@ -23,19 +17,26 @@ class CamelContextBeanTest {
         props.setProperty("notify.email.type.com.example.welcome.from", "  ");
         props.setProperty("greeting", "{{notify.email.type.com.example.welcome.provider}}");
         camel.getPropertiesComponent().setInitialProperties(props);
-        Bean bean = new Bean();
-        bean.setCamelContext(camel);
+        TypeSettings settings = TypeSettings.of(camel);
 
-        assertThat(bean.read("notify.email.type.com.example.welcome.provider")).contains("ses");
-        assertThat(bean.read("greeting")).contains("ses");
-        assertThat(bean.read("notify.email.type.com.example.welcome.from")).isEmpty();
-        assertThat(bean.read("notify.email.type.com.example.other.provider")).isEmpty();
+        assertThat(settings.get("notify.email.type.com.example.welcome.provider")).contains("ses");
+        assertThat(settings.get("greeting")).contains("ses");
+        assertThat(settings.get("notify.email.type.com.example.welcome.from")).isEmpty();
+        assertThat(settings.get("notify.email.type.com.example.other.provider")).isEmpty();
 
         // configuration is fixed for the life of the process: a later change is not seen
         camel.getPropertiesComponent().addInitialProperty("notify.email.type.com.example.welcome.provider", "smtp");
         camel.getPropertiesComponent().addInitialProperty("notify.email.type.com.example.other.provider", "smtp");
         assertThat(camel.getPropertiesComponent().resolveProperty("notify.email.type.com.example.other.provider")).contains("smtp");
-        assertThat(bean.read("notify.email.type.com.example.welcome.provider")).contains("ses");
-        assertThat(bean.read("notify.email.type.com.example.other.provider")).isEmpty();
+        assertThat(settings.get("notify.email.type.com.example.welcome.provider")).contains("ses");
+        assertThat(settings.get("notify.email.type.com.example.other.provider")).isEmpty();
+    }
+
+    @Test
+    void fixedValuesAndNoneAnswerWithoutAContext() {
+        assertThat(TypeSettings.of(Map.of("a", " x ", "b", " ")).get("a")).contains("x");
+        assertThat(TypeSettings.of(Map.of("a", " x ", "b", " ")).get("b")).isEmpty();
+        assertThat(TypeSettings.NONE.get("a")).isEmpty();
+        assertThat(TypeSettings.of((org.apache.camel.CamelContext) null).get("a")).isEmpty();
     }
 }

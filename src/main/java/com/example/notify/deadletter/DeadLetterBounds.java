@@ -1,5 +1,6 @@
-package com.example.notify.failure;
+package com.example.notify.deadletter;
 
+import com.example.notify.contract.ExchangeProperties;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -52,7 +53,7 @@ public class DeadLetterBounds {
 
     void stub(Exchange exchange, String why) {
         var message = exchange.getMessage();
-        byte[] value = exchange.getProperty("notifyRaw", byte[].class);
+        byte[] value = exchange.getProperty(ExchangeProperties.RAW, byte[].class);
         if (value == null) {
             value = message.getBody(byte[].class);
         }

@@ -1,4 +1,4 @@
-package com.example.notify.contacts;
+package com.example.notify.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,6 +1,10 @@
-package com.example.notify.failure;
+package com.example.notify.deadletter;
 
+import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
+import com.example.notify.failure.InvalidEventException;
+import com.example.notify.failure.Masking;
+import com.example.notify.failure.NotificationFailureException;
 import java.time.Instant;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -35,7 +39,7 @@ public class DeadLetterHeaders {
         if (endpoint != null) {
             in.setHeader(PREFIX + "endpoint", URISupport.sanitizeUri(endpoint));
         }
-        Integer redeliveries = exchange.getProperty(RedeliveryCounter.PROPERTY, Integer.class);
+        Integer redeliveries = exchange.getProperty(ExchangeProperties.REDELIVERIES, Integer.class);
         // attempts of earlier rounds on the retry tiers (header notify-attempts) count too
         long earlier = parseOr(in.getHeader("notify-attempts", String.class), 0);
         in.setHeader(PREFIX + "attempts", String.valueOf(earlier + (redeliveries == null ? 1 : redeliveries + 1)));
@@ -43,13 +47,13 @@ public class DeadLetterHeaders {
         setIfPresent(exchange, PREFIX + "original-partition", in.getHeader(KafkaConstants.PARTITION, String.class));
         setIfPresent(exchange, PREFIX + "original-offset", in.getHeader(KafkaConstants.OFFSET, String.class));
         in.setHeader(PREFIX + "time", Instant.now().toString());
-        NotificationEvent event = exchange.getProperty("notifyEvent", NotificationEvent.class);
+        NotificationEvent event = exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class);
         if (event != null) {
             in.setHeader(PREFIX + "event-id", event.getId());
             in.setHeader(PREFIX + "event-source", event.getSource());
         }
-        setIfPresent(exchange, PREFIX + "channel", exchange.getProperty("notifyChannel", String.class));
-        exchange.setProperty("notifyStatusReason", in.getHeader(REASON));
+        setIfPresent(exchange, PREFIX + "channel", exchange.getProperty(ExchangeProperties.CHANNEL, String.class));
+        exchange.setProperty(ExchangeProperties.STATUS_REASON, in.getHeader(REASON));
     }
 
     static String reasonOf(Throwable failure) {

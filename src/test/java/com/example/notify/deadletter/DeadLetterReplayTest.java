@@ -1,4 +1,4 @@
-package com.example.notify.failure;
+package com.example.notify.deadletter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package com.example.notify.email;
+package com.example.notify.event;
 
 /**
  * The address policy, as one left-to-right pass over the characters (no regular expression: the JSON Schema

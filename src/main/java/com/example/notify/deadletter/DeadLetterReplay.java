@@ -1,6 +1,6 @@
-package com.example.notify.failure;
+package com.example.notify.deadletter;
 
-import com.example.notify.support.CamelContextBean;
+import com.example.notify.contract.ExchangeProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +12,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,7 +31,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * most once (its location is remembered in the idempotency repository); the consumer treats a replayed record
  * as new at event level, the channels' own keys keep what was delivered from going out twice.
  */
-public class DeadLetterReplay extends CamelContextBean {
+public class DeadLetterReplay implements CamelContextAware {
+
+    private CamelContext camelContext;
+    private volatile ProducerTemplate producer;
 
     public static final String REPLAY_OF = "notify-replay-of";
     private final ObjectMapper mapper = new ObjectMapper();
@@ -103,9 +109,9 @@ public class DeadLetterReplay extends CamelContextBean {
         report.put("selected", Math.min(selectedCount, limit)).put("replayed", publishedCount);
         // for the route's log line: the selection as parsed and counts, not the report (it lists every selected
         // dead letter) nor the raw query values (operator input, could be anything)
-        exchange.setProperty("notifyReplaySelection", selection(reason, eventId, after, before, dry));
-        exchange.setProperty("notifyReplaySelected", Math.min(selectedCount, limit));
-        exchange.setProperty("notifyReplayPublished", publishedCount);
+        exchange.setProperty(ExchangeProperties.REPLAY_SELECTION, selection(reason, eventId, after, before, dry));
+        exchange.setProperty(ExchangeProperties.REPLAY_SELECTED, Math.min(selectedCount, limit));
+        exchange.setProperty(ExchangeProperties.REPLAY_PUBLISHED, publishedCount);
         return report.toString();
     }
 
@@ -255,5 +261,21 @@ public class DeadLetterReplay extends CamelContextBean {
     /** The suppression list: dead letters of an erased recipient are not replayed. */
     public void setSuppressions(com.example.notify.preferences.SuppressionList suppressions) {
         this.suppressions = suppressions;
+    }
+
+    // on first use: the context is not started when the bean is made (a race makes one spare template, once)
+    private ProducerTemplate producer() {
+        ProducerTemplate p = producer;
+        return p != null ? p : (producer = camelContext.createProducerTemplate());
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 }
