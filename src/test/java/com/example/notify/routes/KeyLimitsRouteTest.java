@@ -77,8 +77,10 @@ class KeyLimitsRouteTest {
         // brand-b is not limited: in the first batch (the partitions read first) its emails went at once, while
         // brand-a's waited for permits. A later batch waits for the batch before it (its lanes must finish), so a
         // limited key slows the channel's later batches too: README "Limits per key" says so, and this test does
-        // not claim more
-        long bFirstBatch = b.stream().filter(t -> t < a.get(0) + 500).count();
+        // not claim more. Within brand-a's first throttle period (1 s: its third permit comes after it; 900 ms
+        // leaves a loaded machine's send and status times some room) only 2 permits exist for a shared limit, one
+        // of them brand-a's first, so 2 brand-b emails in it show brand-b is not held to brand-a's limit
+        long bFirstBatch = b.stream().filter(t -> t < a.get(0) + 900).count();
         assertThat(bFirstBatch).as("brand-b emails that went out with brand-a's first, without waiting").isGreaterThanOrEqualTo(2);
     }
 
