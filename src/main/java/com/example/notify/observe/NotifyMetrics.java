@@ -111,7 +111,7 @@ public class NotifyMetrics extends CamelContextBean {
 
     /**
      * Gauges over the beans that keep their own counts, and the scope of the per-step timers; run once after
-     * start (route metrics-bind), before the events consumer has its partitions.
+     * start (route bind-metrics), before the events consumer has its partitions.
      */
     public void bind() {
         scopeStepTimers();

@@ -82,7 +82,7 @@ class ErrorHandlingRouteTest {
         }
         advised = true;
         AdviceWith.adviceWith(context, "send-email", a -> a.weaveById("compose-email").before().process(this::channelFault));
-        AdviceWith.adviceWith(context, "dead-letter", a -> a.weaveById("publish-dead-letter").before().process(this::deadLetterFault));
+        AdviceWith.adviceWith(context, "write-dead-letter", a -> a.weaveById("publish-dead-letter").before().process(this::deadLetterFault));
     }
 
     private void channelFault(Exchange exchange) throws Exception {
