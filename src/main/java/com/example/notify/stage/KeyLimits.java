@@ -11,7 +11,7 @@ import org.apache.camel.CamelContextAware;
 /**
  * Optional limits per key inside a channel, for senders with several brands or customers: with
  * {@code notify.limits.key} = {@code type} or {@code source}, a delivery whose key has
- * {@code notify.limits.<channel>.per-second.<key>} set is throttled to that rate for the whole cluster (this
+ * {@code notify.<channel>.per-second.<key>} set is throttled to that rate for the whole cluster (this
  * replica's share, as {@link ChannelShares} computes it), on top of the channel's own limit. Keys without a
  * limit pass untouched. The channel stage throttles by {@link #correlation} with {@link #perSecond} as the rate.
  */
@@ -45,7 +45,7 @@ public class KeyLimits implements CamelContextAware {
             return 0;
         }
         return limits.get(channel + "|" + value, k -> camelContext.getPropertiesComponent()
-                .resolveProperty("notify.limits." + channel + ".per-second." + value)
+                .resolveProperty("notify." + channel + ".per-second." + value)
                 .map(String::strip).filter(v -> !v.isEmpty()).map(Long::parseLong)).orElse(0L);
     }
 

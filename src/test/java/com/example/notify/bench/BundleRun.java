@@ -488,7 +488,7 @@ final class BundleRun {
         properties.put("notify.smtp.port", String.valueOf(env.smtpPort()));
         properties.put("notify.smtp.starttls", "false");
         properties.put("notify.smtp.starttls-required", "false");
-        properties.put("notify.throttle.smtp.per-second", "1000000");
+        properties.put("notify.smtp.per-second", "1000000");
         properties.put("notify.politeness.limit", "0");
         if (env.sesEndpoint() != null) {
             properties.put("notify.ses.endpoint-override", env.sesEndpoint());

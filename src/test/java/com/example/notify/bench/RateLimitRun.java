@@ -15,7 +15,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
  * L1 (issue 22): a cluster-wide limit held by 1, 2 and 3 replicas. One email throttle for the cluster
- * ({@code notify.throttle.smtp.per-second}, 100/s), a backlog far above it on a 12-partition topic, and the
+ * ({@code notify.smtp.per-second}, 100/s), a backlog far above it on a 12-partition topic, and the
  * replicas as packaged bundles in one consumer group; the rate is measured at the relay (the harness' SMTP sink,
  * the moment each message is answered). With 3 replicas the third starts while the other two deliver, so the
  * measured span includes a rebalance. Reported per replica count: the rate over the steady span (after every
@@ -53,7 +53,7 @@ final class RateLimitRun {
         ConcurrentLinkedQueue<Long> answered = new ConcurrentLinkedQueue<>();
         sink.onAnswered(to -> answered.add(System.nanoTime()));
         Map<String, String> extra = Map.of(
-                "notify.throttle.smtp.per-second", String.valueOf(limit),
+                "notify.smtp.per-second", String.valueOf(limit),
                 "notify.kafka.consumers", "2",
                 "notify.email.concurrency", "16");
         BundleRun.Spec spec = BundleRun.Spec.backlog("L1 " + replicas, "email", "dedupeStore", events, extra);

@@ -61,7 +61,7 @@ public final class SmtpRouteBench {
         main.addOverrideProperty("notify.smtp.starttls", "false");
         main.addOverrideProperty("notify.smtp.starttls-required", "false");
         main.addOverrideProperty("notify.smtp.pool-size", String.valueOf(callers));
-        main.addOverrideProperty("notify.throttle.smtp.per-second", "1000000");
+        main.addOverrideProperty("notify.smtp.per-second", "1000000");
         main.addOverrideProperty("notify.smtp.endpoint-options", pooledSender ? "javaMailSender=#smtpSender" : "debugMode=false");
         // the throttle asks the channel shares (routes/channel-stage.camel.yaml, not loaded here): one replica, whole limit
         main.bind("channelShares", new com.example.notify.stage.ChannelShares());

@@ -146,7 +146,7 @@ class FaultInjectionIT {
                 Map.entry("notify.smtp.password", TestSmtp.PASSWORD),
                 Map.entry("notify.smtp.starttls", "false"),
                 Map.entry("notify.smtp.starttls-required", "false"),
-                Map.entry("notify.throttle.smtp.per-second", "2000"),
+                Map.entry("notify.smtp.per-second", "2000"),
                 Map.entry("notify.email.concurrency", String.valueOf(CONCURRENCY)),
                 Map.entry("notify.smtp.pool-size", String.valueOf(CONCURRENCY)),
                 Map.entry("notify.pardot.concurrency", String.valueOf(Math.min(CONCURRENCY, 5))),

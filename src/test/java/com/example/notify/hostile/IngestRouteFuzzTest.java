@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
             "notify.smtp.host=127.0.0.1",
             "notify.smtp.starttls=false",
             "notify.smtp.starttls-required=false",
-            "notify.throttle.smtp.per-second=1000",
+            "notify.smtp.per-second=1000",
             "notify.contacts.directory=fileContacts",
             "notify.contacts.file=examples/contacts.json"
         })

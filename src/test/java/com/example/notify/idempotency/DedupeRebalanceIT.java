@@ -134,7 +134,7 @@ class DedupeRebalanceIT {
         p.put("notify.smtp.password", TestSmtp.PASSWORD);
         p.put("notify.smtp.starttls", "false");
         p.put("notify.smtp.starttls-required", "false");
-        p.put("notify.throttle.smtp.per-second", "2000");
+        p.put("notify.smtp.per-second", "2000");
         p.put("notify.email.concurrency", "4");
         p.put("notify.smtp.pool-size", "4");
         p.put("notify.politeness.limit", "100000");

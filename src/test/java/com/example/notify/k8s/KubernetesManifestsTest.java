@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,8 +19,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * k8s/: both overlays render with the real kubectl kustomize, every object validates against the Kubernetes,
  * KEDA and prometheus-operator schemas (npm kubernetes-models, src/test/k8s-validator), and what they say
- * agrees with the repo: the ConfigMaps hold exactly its route, template and properties files, the Deployment
- * mounts them where the app reads them, KEDA watches every stage's group and topic as the app names them, and the per-replica
+ * agrees with the repo: they render with kustomize's defaults (no file outside k8s/), the image holds the
+ * routes, templates and properties where the app reads them, the overlay's overrides ConfigMap names known keys
+ * only and is mounted where NOTIFY_CONFIG_OVERRIDES points, the monitoring copies equal monitoring/, KEDA watches every stage's group and topic as the app names them, and the per-replica
  * Pardot concurrency times the replicas stays within Pardot's 5.
  * .ci/run sets NOTIFY_REQUIRE_KUBECTL=true, so there these tests cannot skip.
  */
@@ -120,33 +120,53 @@ class KubernetesManifestsTest {
         assertThat(admitting).as("%s: the admin port is admitted from the operators' namespaces", name).isPositive();
     }
 
+    /** The image holds the repo's routes, templates and properties in its working directory (k8s/Dockerfile). */
+    @org.junit.jupiter.api.Test
+    void imageHoldsTheRepoRoutesTemplatesAndPropertiesInItsWorkingDirectory() throws Exception {
+        assertThat(Manifests.imageConfigFiles()).isEqualTo(Map.of("/config/routes/", "routes/", "/config/templates/", "templates/",
+                "/config/application.properties", "application.properties"));
+        assertThat(Files.readAllLines(Path.of("k8s/Dockerfile"))).contains("WORKDIR /config");
+        assertThat(APP.getProperty("camel.main.routes-include-pattern")).isEqualTo("file:routes/*.camel.yaml");
+        assertThat(APP.getProperty("notify.email.templates-dir")).isEqualTo("templates");
+    }
+
+    /**
+     * The overlay renders only what a deployment changes as ConfigMaps: its own overrides file, holding only keys
+     * application.properties has (a misspelt or renamed key would be ignored without a word), and the Grafana
+     * dashboard. Nothing of the image's configuration is copied into a ConfigMap.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
-    void configMapsHoldExactlyTheRepoRouteTemplateAndPropertiesFiles(String name) throws Exception {
+    void overridesConfigMapIsTheOverlaysFileWithKnownKeysOnly(String name) throws Exception {
         Map<String, JsonNode> cms = overlay(name).configMaps();
-        Map<String, String> routes = filesIn(Path.of("routes"), "*");
-        assertThat(data(cms.get("notify-routes")).keySet()).as("routes/ files in notify-routes (k8s/base/kustomization.yaml)")
-                .isEqualTo(routes.keySet());
-        assertThat(data(cms.get("notify-routes"))).isEqualTo(routes);
-        assertThat(data(cms.get("notify-properties"))).isEqualTo(filesIn(Path.of("."), "application.properties"));
-        assertThat(data(cms.get("notify-grafana-dashboard"))).isEqualTo(filesIn(Path.of("monitoring"), "grafana-dashboard.json"));
+        assertThat(cms.keySet()).containsExactlyInAnyOrder("notify-overrides", "notify-grafana-dashboard");
+        Path file = Path.of("k8s/overlays", name, "overrides.properties");
+        assertThat(data(cms.get("notify-overrides"))).isEqualTo(Map.of("application.properties", Files.readString(file)));
+        Properties overrides = overrides(name);
+        assertThat(overrides.stringPropertyNames()).as("keys of %s that application.properties does not know", file)
+                .allMatch(APP::containsKey);
+    }
 
-        Map<String, Map<String, String>> templates = new TreeMap<>();
-        try (Stream<Path> dirs = Files.list(Path.of("templates"))) {
-            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
-                templates.put("notify-template-" + dir.getFileName(), filesIn(dir, "*"));
-            }
+    static Properties overrides(String name) throws Exception {
+        Properties overrides = new Properties();
+        overrides.load(new java.io.StringReader(data(overlay(name).configMaps().get("notify-overrides")).get("application.properties")));
+        return overrides;
+    }
+
+    /**
+     * k8s/components/monitoring holds copies of monitoring/alerts.yml and monitoring/grafana-dashboard.json (kustomize
+     * reads nothing outside k8s/ by default): they must stay byte for byte the same, and the overlays ship them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"alerts.yml", "grafana-dashboard.json"})
+    void monitoringComponentFilesAreCopiesOfMonitoring(String file) throws Exception {
+        assertThat(Files.mismatch(Path.of("monitoring", file), Path.of("k8s/components/monitoring", file)))
+                .as("k8s/components/monitoring/%s differs from monitoring/%s: cp monitoring/%s k8s/components/monitoring/", file, file, file)
+                .isEqualTo(-1L);
+        for (String name : new String[] {"dev", "prod"}) {
+            assertThat(data(overlay(name).configMaps().get("notify-grafana-dashboard")))
+                    .isEqualTo(filesIn(Path.of("monitoring"), "grafana-dashboard.json"));
         }
-        Map<String, Map<String, String>> templateMaps = new TreeMap<>();
-        cms.forEach((cmName, cm) -> {
-            if (cmName.startsWith("notify-template-")) {
-                templateMaps.put(cmName, data(cm));
-            }
-        });
-        assertThat(templateMaps.keySet()).as("one ConfigMap per templates/ folder (k8s/base/kustomization.yaml)")
-                .isEqualTo(templates.keySet());
-        templates.forEach((cm, files) -> assertThat(templateMaps.get(cm).keySet()).as("files of " + cm).isEqualTo(files.keySet()));
-        assertThat(templateMaps).isEqualTo(templates);
     }
 
     @ParameterizedTest
@@ -165,13 +185,12 @@ class KubernetesManifestsTest {
             }
         });
         String workDir = container.path("workingDir").asText();
-        assertThat(workDir).isEqualTo("/config");
-        assertThat(APP.getProperty("camel.main.routes-include-pattern")).isEqualTo("file:routes/*.camel.yaml");
-        assertThat(mountOfConfigMap).containsEntry("notify-routes", workDir + "/routes")
-                .containsEntry("notify-properties", workDir + "/" + m.env("NOTIFY_CONFIG_DIR").orElseThrow());
-        String templatesDir = workDir + "/" + APP.getProperty("notify.email.templates-dir");
-        m.configMaps().keySet().stream().filter(cm -> cm.startsWith("notify-template-")).forEach(cm ->
-                assertThat(mountOfConfigMap).containsEntry(cm, templatesDir + "/" + cm.substring("notify-template-".length())));
+        assertThat(workDir).as("the image's WORKDIR, where it holds its configuration").isEqualTo("/config");
+        assertThat(Manifests.imageConfigFiles().keySet()).allMatch(path -> path.startsWith(workDir + "/"));
+        assertThat(mountOfConfigMap).as("only the overrides are mounted, beside the image's configuration")
+                .containsOnlyKeys("notify-overrides").containsEntry("notify-overrides", workDir + "/overrides");
+        assertThat(workDir + "/" + m.env("NOTIFY_CONFIG_OVERRIDES").orElseThrow())
+                .isEqualTo(mountOfConfigMap.get("notify-overrides") + "/application.properties");
 
         assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
         assertThat(pod.path("securityContext").path("runAsUser").asInt()).isPositive();
@@ -229,7 +248,7 @@ class KubernetesManifestsTest {
         int partitions = scaled.path("metadata").path("annotations").path("notify.example.com/events-partitions").asInt();
         assertThat(maxReplicas).isBetween(1, partitions);
         int pardotConcurrent = Integer.parseInt(m.env("NOTIFY_PARDOT_MAX_CONCURRENT")
-                .orElse(APP.getProperty("notify.pardot.max-concurrent")));
+                .orElse(overrides(name).getProperty("notify.pardot.max-concurrent", APP.getProperty("notify.pardot.max-concurrent"))));
         // the limits are cluster-wide (ChannelShares); a replica that owns partitions keeps at least one request
         // slot, so more replicas than Pardot's 5 concurrent requests could exceed them together
         assertThat(pardotConcurrent).as("Pardot allows 5 concurrent requests per business unit").isBetween(1, 5);

@@ -10,10 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The objects an overlay renders to, rendered by the real kubectl kustomize, and what the tests ask of them. */
+/**
+ * The objects an overlay renders to, rendered by the real kubectl kustomize with its defaults (the load restrictor
+ * on, as {@code kubectl apply -k}, Argo CD and Flux render), and what the tests ask of them.
+ */
 final class Manifests {
-
-    static final String LOAD_RESTRICTOR = "--load-restrictor=LoadRestrictionsNone";
 
     final List<JsonNode> objects;
     final String yaml;
@@ -32,7 +33,7 @@ final class Manifests {
     }
 
     static Manifests render(String overlay) throws Exception {
-        String yaml = run(Path.of("."), null, "kubectl", "kustomize", LOAD_RESTRICTOR, "k8s/overlays/" + overlay);
+        String yaml = run(Path.of("."), null, "kubectl", "kustomize", "k8s/overlays/" + overlay);
         List<JsonNode> objects = new ArrayList<>();
         new YAMLMapper().readerFor(JsonNode.class).<JsonNode>readValues(yaml).forEachRemaining(objects::add);
         return new Manifests(yaml, objects);
@@ -70,6 +71,18 @@ final class Manifests {
             }
         }
         return Optional.empty();
+    }
+
+    /** The image's files under its working directory (k8s/Dockerfile's {@code COPY <repo path> /config/...}): repo path by image path. */
+    static Map<String, String> imageConfigFiles() throws Exception {
+        Map<String, String> copies = new LinkedHashMap<>();
+        for (String line : java.nio.file.Files.readAllLines(Path.of("k8s/Dockerfile"))) {
+            String[] words = line.trim().split("\\s+");
+            if (words.length == 3 && words[0].equals("COPY") && words[2].startsWith("/config/")) {
+                copies.put(words[2], words[1]);
+            }
+        }
+        return copies;
     }
 
     /** Runs a command in {@code dir}, optionally feeding stdin; fails with its output when it exits non-zero. */

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packaged app (target/, as the image holds it) started the way the dev overlay's Deployment starts it:
- * the jar under app/, ConfigMaps written into their mount paths in kubelet's layout (files are symlinks through
+ * the jar under app/, the configuration where k8s/Dockerfile copies it (config/), ConfigMaps written into their mount paths in kubelet's layout (files are symlinks through
  * {@code ..data}), working directory and env from the Deployment, everything read-only, run as the Deployment's
  * non-root uid. Only what a cluster would supply differs: Kafka's and the SMTP relay's addresses (the test's own
  * broker and GreenMail) and the two HTTP ports (free ones). It must answer ready, deliver an email rendered
@@ -73,6 +73,10 @@ class PackagedLayoutIT {
                 appDir.resolve("notification-routes.jsa").toString(), ".").redirectErrorStream(true)
                 .redirectOutput(root.resolve("cds-archive.log").toFile()).start();
         assertThat(cds.waitFor()).as(() -> "bin/cds-archive:\n" + tail(root.resolve("cds-archive.log"))).isZero();
+        // what the image holds besides the code (k8s/Dockerfile's COPY ... /config/...): routes, templates, properties
+        for (Map.Entry<String, String> copy : Manifests.imageConfigFiles().entrySet()) {
+            copyTree(Path.of(copy.getValue()), root.resolve(copy.getKey().substring(1)));
+        }
         Map<String, JsonNode> configMaps = dev.configMaps();
         Map<String, String> mountOfVolume = new HashMap<>();
         container.path("volumeMounts").forEach(v -> mountOfVolume.put(v.path("name").asText(), v.path("mountPath").asText()));
@@ -154,8 +158,8 @@ class PackagedLayoutIT {
                     return false;
                 }
             }).findFirst().orElseThrow();
-            String subjectTemplate = configMaps.get("notify-template-invoice-due").path("data").path("subject_de.ftl").asText();
-            assertThat(mail.getSubject()).as("rendered from the mounted templates/invoice-due/subject_de.ftl")
+            String subjectTemplate = Files.readString(workDir.resolve("templates/invoice-due/subject_de.ftl"));
+            assertThat(mail.getSubject()).as("rendered from the image's templates/invoice-due/subject_de.ftl")
                     .startsWith(subjectTemplate.split("\\$\\{", 2)[0]).contains("12.00");
 
             int grace = pod.path("terminationGracePeriodSeconds").asInt();
@@ -232,6 +236,20 @@ class PackagedLayoutIT {
                     .contains("not part of the production artifact").doesNotContain("NoClassDefFoundError");
         } finally {
             process.destroyForcibly();
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : all.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.createDirectories(target.getParent());
+                    Files.copy(p, target);
+                }
+            }
         }
     }
 

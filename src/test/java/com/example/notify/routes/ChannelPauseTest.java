@@ -41,7 +41,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.starttls-required=false",
             "notify.smtp.connect-timeout-ms=2000",
             "notify.smtp.read-timeout-ms=2000",
-            "notify.throttle.smtp.per-second=1000",
+            "notify.smtp.per-second=1000",
             "notify.retry.channel.in-place-redeliveries=1",
             "notify.retry.channel.initial-delay-ms=100",
             "notify.retry.tiers=2s,4s",

@@ -49,7 +49,7 @@ import org.apache.camel.test.main.junit5.CamelMainTest;
             "notify.smtp.host=127.0.0.1",
             "notify.smtp.starttls=false",
             "notify.smtp.starttls-required=false",
-            "notify.throttle.smtp.per-second=1000",
+            "notify.smtp.per-second=1000",
             "notify.contacts.directory=httpContacts",
             "notify.contacts.http.authorization=Bearer t0k&n+=",
             "notify.contacts.retry.initial-delay-ms=500",

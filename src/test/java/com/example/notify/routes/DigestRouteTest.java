@@ -44,7 +44,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.host=127.0.0.1",
             "notify.smtp.starttls=false",
             "notify.smtp.starttls-required=false",
-            "notify.throttle.smtp.per-second=2000",
+            "notify.smtp.per-second=2000",
             "notify.digest.types.com.example.activity.window=PT30M",
             "notify.digest.types.com.example.activity.template=activity-digest",
             "notify.digest.types.com.example.daily.until=08:00"

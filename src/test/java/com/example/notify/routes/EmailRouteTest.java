@@ -48,7 +48,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.pool-size=2",
             // no connections on top for the priority lane: the reuse test counts the pool's 2
             "notify.smtp.priority-connections=0",
-            "notify.throttle.smtp.per-second=2000",
+            "notify.smtp.per-second=2000",
             "notify.email.from=Example Billing <billing@example.com>",
             "notify.email.reply-to=support@example.com",
             "notify.email.unsubscribe-base-url=https://example.com/unsubscribe/",

@@ -41,7 +41,7 @@ import org.subethamail.smtp.RejectException;
             "notify.smtp.host=127.0.0.1",
             "notify.smtp.starttls=false",
             "notify.smtp.starttls-required=false",
-            "notify.throttle.smtp.per-second=1000",
+            "notify.smtp.per-second=1000",
             "notify.unsubscribe.enabled=false"
         })
 class HardBounceRouteTest {

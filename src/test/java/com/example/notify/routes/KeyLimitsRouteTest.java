@@ -33,10 +33,10 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.host=127.0.0.1",
             "notify.smtp.starttls=false",
             "notify.smtp.starttls-required=false",
-            "notify.throttle.smtp.per-second=1000",
+            "notify.smtp.per-second=1000",
             "notify.politeness.limit=0",
             "notify.limits.key=source",
-            "notify.limits.email.per-second./brand-a=2"
+            "notify.email.per-second./brand-a=2"
         })
 class KeyLimitsRouteTest {
 

@@ -56,7 +56,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.host=127.0.0.1",
             "notify.smtp.starttls=false",
             "notify.smtp.starttls-required=false",
-            "notify.throttle.smtp.per-second=1000",
+            "notify.smtp.per-second=1000",
             "notify.metrics.lag-interval-seconds=1",
             "camel.management.port=19876",
             "camel.management.host=127.0.0.1"

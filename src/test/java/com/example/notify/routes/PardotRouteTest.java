@@ -72,7 +72,7 @@ import org.junit.jupiter.api.TestMethodOrder;
             "notify.smtp.host=127.0.0.1",
             "notify.smtp.starttls=false",
             "notify.smtp.starttls-required=false",
-            "notify.throttle.smtp.per-second=1000",
+            "notify.smtp.per-second=1000",
             "notify.retry.initial-delay-ms=100",
             "notify.pardot.oauth.client-id=notify-client",
             "notify.pardot.oauth.client-secret=s3cr&t+=",

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.pool-size=4",
             "notify.email.concurrency=2",
             "notify.email.priority-concurrency=2",
-            "notify.throttle.smtp.per-second=1000",
+            "notify.smtp.per-second=1000",
             "notify.preferences.transactional-types=com.example.security.*"
         })
 class PriorityLaneTest {

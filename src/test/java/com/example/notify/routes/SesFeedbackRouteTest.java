@@ -50,7 +50,7 @@ import org.junit.jupiter.api.TestMethodOrder;
             "notify.email.provider=ses",
             "notify.email.from=Example Billing <billing@example.com>",
             "notify.ses.region=eu-west-1",
-            "notify.throttle.ses.per-second=1000",
+            "notify.ses.per-second=1000",
             "notify.unsubscribe.enabled=false",
             "notify.ses.feedback.enabled=true",
             "notify.ses.access-key-id=test",

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.starttls-required=false",
             "notify.smtp.pool-size=8",
             "notify.email.concurrency=8",
-            "notify.throttle.smtp.per-second=1000",
+            "notify.smtp.per-second=1000",
             "notify.retry.channel.initial-delay-ms=100",
             "notify.retry.tiers=1s,2s",
             "notify.email.retry-horizon=14s"

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.starttls-required=false",
             "notify.smtp.pool-size=2",
             "notify.email.concurrency=2",
-            "notify.throttle.smtp.per-second=1000",
+            "notify.smtp.per-second=1000",
             "notify.retry.channel.initial-delay-ms=100",
             "notify.retry.tiers=1s,2s",
             "notify.email.retry-horizon=30s"

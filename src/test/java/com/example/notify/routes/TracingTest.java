@@ -53,7 +53,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.password=" + TestSmtp.PASSWORD,
             "notify.smtp.pool-size=2",
             "notify.email.concurrency=4",
-            "notify.throttle.smtp.per-second=2000",
+            "notify.smtp.per-second=2000",
             "notify.ingest.tokens=trace-token:/trace"
         })
 class TracingTest {

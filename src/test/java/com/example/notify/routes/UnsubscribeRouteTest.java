@@ -53,7 +53,7 @@ import org.junit.jupiter.api.TestInstance;
             "notify.smtp.host=127.0.0.1",
             "notify.smtp.starttls=false",
             "notify.smtp.starttls-required=false",
-            "notify.throttle.smtp.per-second=1000",
+            "notify.smtp.per-second=1000",
             "camel.server.host=127.0.0.1",
             "notify.email.unsubscribe-base-url=https://mail.example.com/unsubscribe",
             "notify.email.type.com.example.newsletter.bulk=true",
