@@ -112,7 +112,7 @@ public class NotifyMetrics implements CamelContextAware {
 
     /**
      * The meters of the beans that keep their own counts (each a MeterBinder), and the scope of the per-step
-     * timers; run once after start (route metrics-bind), before the events consumer has its partitions.
+     * timers; run once after start (route bind-metrics), before the events consumer has its partitions.
      */
     public void bind() {
         scopeStepTimers();

@@ -73,7 +73,7 @@ public class StageLag implements CamelContextAware {
     private ScheduledExecutorService timer;
     private Admin admin;
 
-    /** Once after start (route metrics-bind): registers the gauges and starts collecting. */
+    /** Once after start (route bind-metrics): registers the gauges and starts collecting. */
     public synchronized void start() {
         if (timer != null) {
             return;
@@ -280,7 +280,7 @@ public class StageLag implements CamelContextAware {
     }
 
     /**
-     * Or the name of the bundle's shared client settings bean ({@code kafkaIdempotencyClientConfig}), looked up
+     * Or the name of the bundle's shared client settings bean ({@code kafkaClientConfig}), looked up
      * at start: another route file declares it, and a {@code #reference} between files is not resolved yet
      * when this file's beans are created.
      */

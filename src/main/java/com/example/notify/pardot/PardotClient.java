@@ -15,7 +15,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 
 /**
- * One prospect upsert (the body built by {@link ProspectMapper}) through the {@code pardot-upsert-http}
+ * One prospect upsert (the body built by {@link ProspectMapper}) through the {@code post-pardot-upsert}
  * route, within Pardot's limits: at most this replica's share of {@code maxConcurrent} requests in flight (the
  * cap is per business unit, so it is divided by {@link ChannelShares} and read again for every request: it
  * follows the rebalances), one request counted against the daily quota each. A rejected token (401 or code 184) is refreshed and the

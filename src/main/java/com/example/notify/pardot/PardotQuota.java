@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * / all), and stops as well when the usage Pardot reports for the whole business unit ({@code x-api-usage}, asked
  * for by default) reaches the limit. The day is spent when Pardot answers code 122.
  * While spent, the channel is paused: pieces go to the deferred topic
- * and the {@code pardot-deferred} route is suspended until the quota resets (or an operator calls
+ * and the {@code consume-pardot-deferred} route is suspended until the quota resets (or an operator calls
  * {@link #resume()}).
  */
 public class PardotQuota implements CamelContextAware, MeterBinder {
@@ -35,7 +35,7 @@ public class PardotQuota implements CamelContextAware, MeterBinder {
     private ChannelShares shares;
     private ZoneId zone = ZoneId.of("America/New_York");
     private Clock clock = Clock.systemUTC();
-    private String deferredRouteId = "pardot-deferred";
+    private String deferredRouteId = "consume-pardot-deferred";
 
     private LocalDate day;
     private long used;
@@ -88,7 +88,7 @@ public class PardotQuota implements CamelContextAware, MeterBinder {
         rollOver();
         if (!spent) {
             LOG.warn("Pardot daily API limit reached ({} requests counted today); the channel is paused until {}", used, nextReset());
-            // at once rather than at the next timer tick, so pardot-deferred does not re-defer what it reads;
+            // at once rather than at the next timer tick, so consume-pardot-deferred does not re-defer what it reads;
             // on another thread: suspending waits for the route's in-flight exchange, which may be the caller
             CompletableFuture.runAsync(this::steerDeferredRoute);
         }

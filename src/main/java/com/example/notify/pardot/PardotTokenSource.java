@@ -16,7 +16,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 
 /**
- * Salesforce OAuth2 client-credentials token for the Pardot API, fetched through the {@code pardot-token}
+ * Salesforce OAuth2 client-credentials token for the Pardot API, fetched through the {@code fetch-pardot-token}
  * route (camel-http). One token is shared and cached until shortly before it expires; the response of the
  * client-credentials flow has no {@code expires_in}, so a lifetime is assumed. A token the API rejected is
  * dropped (only if it is still the current one: concurrent callers that saw the same rejection trigger one

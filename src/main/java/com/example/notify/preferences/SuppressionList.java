@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Addresses that must not be sent to (bounces, complaints, unsubscribes), kept as address hashes, fed from
- * the compacted suppressions topic by the {@code suppression-feed} route. Record key: the address or its
+ * the compacted suppressions topic by the {@code consume-suppressions} route. Record key: the address or its
  * SHA-256 hex (lower-cased address); value {@code {"reason": "bounce|hard-bounce|soft-bounce|complaint|unsubscribe|manual|erased|…", "at": …}} (hard-bounce: an SMTP reply
  * the reply table marks {@code suppress}, see {@link HardBounces}) (erased:
  * {@code bin/erase-recipient}, which writes the hash only); an empty

@@ -125,10 +125,11 @@ public final class RouteChecks {
         }
         List<Problem> problems = new ArrayList<>();
         problems.addAll(schemaProblems(name, tree, json));
-        Map<String, Properties> withTemplates = withTemplateParameters(json, profiles);
+        Map<String, String> parameters = templateParameters(json);
+        Map<String, Properties> withTemplates = withTemplateParameters(parameters, profiles);
         problems.addAll(placeholderProblems(name, text, withTemplates));
         if (problems.isEmpty()) {
-            problems.addAll(endpointProblems(name, tree, withTemplates));
+            problems.addAll(endpointProblems(name, tree, withTemplates, parameters));
         }
         problems.sort(Comparator.comparingInt(Problem::line));
         return problems;
@@ -160,21 +161,27 @@ public final class RouteChecks {
         return (m.getInstanceLocation() + " " + (colon > 0 ? message.substring(colon + 2) : message)).strip();
     }
 
+    /** The file's route template parameters: name → default value, or null when it has none. */
+    private static Map<String, String> templateParameters(JsonNode json) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        json.forEach(item -> item.path("routeTemplate").path("parameters").forEach(p -> parameters.put(p.path("name").asText(),
+                p.hasNonNull("defaultValue") ? p.path("defaultValue").asText() : null)));
+        return parameters;
+    }
+
     /**
      * A route template's {@code {{parameter}}} is filled by each templatedRoute, not by the properties: the
-     * checks see a stand-in value ("1": valid wherever a number or a name goes).
+     * checks see its default value, or a stand-in ("1": valid wherever a number or a name goes).
      */
-    private static Map<String, Properties> withTemplateParameters(JsonNode json, Map<String, Properties> profiles) {
-        List<String> names = new ArrayList<>();
-        json.forEach(item -> item.path("routeTemplate").path("parameters").forEach(p -> names.add(p.path("name").asText())));
-        if (names.isEmpty()) {
+    private static Map<String, Properties> withTemplateParameters(Map<String, String> parameters, Map<String, Properties> profiles) {
+        if (parameters.isEmpty()) {
             return profiles;
         }
         Map<String, Properties> out = new LinkedHashMap<>();
         profiles.forEach((profile, props) -> {
             Properties copy = new Properties();
             copy.putAll(props);
-            names.forEach(n -> copy.setProperty(n, "1"));
+            parameters.forEach((n, defaultValue) -> copy.setProperty(n, defaultValue != null ? defaultValue : "1"));
             out.put(profile, copy);
         });
         return out;
@@ -205,7 +212,8 @@ public final class RouteChecks {
         return problems;
     }
 
-    private List<Problem> endpointProblems(String file, Node tree, Map<String, Properties> profiles) {
+    private List<Problem> endpointProblems(String file, Node tree, Map<String, Properties> profiles,
+            Map<String, String> templateParameters) {
         List<Problem> problems = new ArrayList<>();
         List<MappingNode> endpoints = new ArrayList<>();
         collectEndpoints(tree, endpoints);
@@ -226,6 +234,11 @@ public final class RouteChecks {
             }
             if (uri == null || uri.contains("${")) {
                 continue; // toD with an expression: known only at run time
+            }
+            String whole = uri.strip();
+            String parameter = whole.startsWith("{{") && whole.endsWith("}}") ? whole.substring(2, whole.length() - 2).strip() : null;
+            if (parameter != null && templateParameters.containsKey(parameter) && templateParameters.get(parameter) == null) {
+                continue; // the endpoint is a template parameter without a default: each templatedRoute names it
             }
             String checked = withDeclaredScheme(uri, aliases);
             for (var profile : profiles.entrySet()) {

@@ -81,8 +81,8 @@ class ErrorHandlingRouteTest {
             return;
         }
         advised = true;
-        AdviceWith.adviceWith(context, "deliver-email", a -> a.weaveById("compose-email").before().process(this::channelFault));
-        AdviceWith.adviceWith(context, "dead-letter", a -> a.weaveById("publish-dead-letter").before().process(this::deadLetterFault));
+        AdviceWith.adviceWith(context, "send-email", a -> a.weaveById("compose-email").before().process(this::channelFault));
+        AdviceWith.adviceWith(context, "write-dead-letter", a -> a.weaveById("publish-dead-letter").before().process(this::deadLetterFault));
     }
 
     private void channelFault(Exchange exchange) throws Exception {

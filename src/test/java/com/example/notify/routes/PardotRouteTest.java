@@ -285,7 +285,7 @@ class PardotRouteTest {
         // the deferred route may read it once more before it is suspended and park it again: same status id
         assertThat(outcomes(first, 1)).isNotEmpty().containsOnly("pardot/deferred/pardot-daily-limit");
         assertThat(quota.isSpent()).isTrue();
-        Awaitility.await().atMost(WAIT).until(() -> context.getRouteController().getRouteStatus("pardot-deferred").isSuspended());
+        Awaitility.await().atMost(WAIT).until(() -> context.getRouteController().getRouteStatus("consume-pardot-deferred").isSuspended());
 
         PARDOT.resetRequests();
         String second = publish(address(), "email", "pardot");
