@@ -320,8 +320,19 @@ public class EventValidator {
             }
             return mapper.treeToValue(envelope, CloudEvent.class);
         } catch (IOException | RuntimeException e) {
-            throw new InvalidEventException(InvalidEventException.SCHEMA_VIOLATION,
-                    List.of("$: not a CloudEvent the CloudEvents SDK reads (" + e.getClass().getSimpleName() + ")"));
+            String where = isUriReference(envelope.path("source").asText()) ? "$" : "$.source";
+            throw new InvalidEventException(InvalidEventException.SCHEMA_VIOLATION, List.of(where
+                    + ": not a CloudEvent the CloudEvents SDK reads" + (where.equals("$") ? "" : " (source must be a URI reference)")
+                    + " (" + e.getClass().getSimpleName() + ")"));
+        }
+    }
+
+    private static boolean isUriReference(String text) {
+        try {
+            new java.net.URI(text);
+            return true;
+        } catch (java.net.URISyntaxException e) {
+            return false;
         }
     }
 
