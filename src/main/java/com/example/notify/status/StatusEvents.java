@@ -2,10 +2,18 @@ package com.example.notify.status;
 
 import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.event.NotificationEvent;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.example.notify.observe.TraceHeaders;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.jackson.JsonCloudEventData;
+import io.cloudevents.jackson.JsonFormat;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import org.apache.camel.Exchange;
 
 /**
@@ -13,16 +21,18 @@ import org.apache.camel.Exchange;
  * Reads the exchange properties the routes set: {@code notifyEvent}, {@code notifyChannel},
  * {@code notifyStatus} and optionally {@code notifyStatusReason}, {@code notifyAttempt}, {@code notifyProvider},
  * {@code notifyProviderMessageId}; for SES feedback {@code notifyFeedbackRef}, {@code notifyFeedbackEventId},
- * {@code notifyFeedbackEventType} instead of the event. Carries no recipient data.
+ * {@code notifyFeedbackEventType} instead of the event. Carries no recipient data. The envelope is built and
+ * written (structured mode, JSON) by the CloudEvents SDK; only {@code data} is ours.
  */
 public class StatusEvents {
 
     public static final String TYPE_PREFIX = "com.example.notify.status.";
     private final ObjectMapper mapper = new ObjectMapper();
-    private String source = "/notification-routes";
+    private final EventFormat format = new JsonFormat();
+    private URI source = URI.create("/notification-routes");
 
     public void setSource(String source) {
-        this.source = source;
+        this.source = URI.create(source);
     }
 
     public String build(Exchange exchange) throws Exception {
@@ -43,22 +53,20 @@ public class StatusEvents {
                 : message.getHeader("kafka.TOPIC") + "/" + message.getHeader("kafka.PARTITION") + "/"
                   + message.getHeader("kafka.OFFSET");
 
-        ObjectNode envelope = mapper.createObjectNode();
-        envelope.put("specversion", "1.0");
         // deterministic: a re-published status for the same outcome has the same id
         Integer attempt = exchange.getProperty(ExchangeProperties.ATTEMPT, Integer.class);
-        envelope.put("id", subjectRef + ":" + (channel == null ? "-" : channel) + ":" + status
-                + (attempt == null ? "" : ":" + attempt));
-        envelope.put("source", source);
-        envelope.put("type", TYPE_PREFIX + status);
-        envelope.put("time", Instant.now().toString());
-        envelope.put("datacontenttype", "application/json");
+        CloudEventBuilder envelope = CloudEventBuilder.v1()
+                .withId(subjectRef + ":" + (channel == null ? "-" : channel) + ":" + status
+                        + (attempt == null ? "" : ":" + attempt))
+                .withSource(source)
+                .withType(TYPE_PREFIX + status)
+                .withTime(OffsetDateTime.now(ZoneOffset.UTC));
         // CloudEvents distributed-tracing extension: the delivery's trace, for consumers that join on it
         String traceparent = message.getHeader(TraceHeaders.TRACEPARENT, String.class);
         if (TraceHeaders.valid(traceparent)) {
-            envelope.put(TraceHeaders.TRACEPARENT, traceparent);
+            envelope.withExtension(TraceHeaders.TRACEPARENT, traceparent);
         }
-        ObjectNode data = envelope.putObject("data");
+        ObjectNode data = mapper.createObjectNode();
         if (event != null) {
             data.put("eventId", eventId);
             data.put("eventSource", item != null ? String.valueOf(item.get("source")) : event.getSource());
@@ -92,7 +100,8 @@ public class StatusEvents {
         putIfSet(data, "provider", exchange.getProperty(ExchangeProperties.PROVIDER, String.class));
         putIfSet(data, "messageId", exchange.getProperty(ExchangeProperties.MESSAGE_ID, String.class));
         putIfSet(data, "providerMessageId", exchange.getProperty(ExchangeProperties.PROVIDER_MESSAGE_ID, String.class));
-        return mapper.writeValueAsString(envelope);
+        envelope.withData("application/json", JsonCloudEventData.wrap(data));
+        return new String(format.serialize(envelope.build()), StandardCharsets.UTF_8);
     }
 
     private static void putIfSet(ObjectNode node, String field, String value) {
