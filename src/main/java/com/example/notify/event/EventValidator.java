@@ -16,10 +16,6 @@ import com.networknt.schema.PathType;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import io.cloudevents.CloudEvent;
-import io.cloudevents.jackson.JsonCloudEventData;
-import io.cloudevents.jackson.JsonFormat;
-import io.cloudevents.kafka.KafkaMessageFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,18 +30,11 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.camel.Body;
 import org.apache.camel.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Turns a Kafka record into a {@link NotificationEvent} or an {@link InvalidEventException} that names every
  * field at fault. Accepts CloudEvents structured mode (the whole envelope in the value) and binary mode
  * ({@code ce_*} headers, {@code data} in the value); both are checked against the same JSON Schema.
- * <p>
- * The CloudEvents SDK reads the envelope (structured mode: its Jackson deserializer; binary mode: its Kafka message
- * reader) into the {@link CloudEvent} the event is made from. Our own checks stay in front of it, on the tree our
- * hardened parser built: the size bound before any parsing, duplicate keys, the extension count and bounds, control
- * characters and the schema (every field at fault named, no value printed); the SDK's parser has none of these
- * bounds and stops at the first fault with a message that may quote the value.
  */
 public class EventValidator {
 
@@ -62,9 +51,7 @@ public class EventValidator {
     private final ObjectMapper mapper = new ObjectMapper(JsonFactory.builder()
             .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            // the SDK's structured-mode deserializer, run on the tree this mapper already built (no second parse)
-            .registerModule(JsonFormat.getCloudEventJacksonModule());
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final JsonSchema schema;
     private int maxBytes = 64 * 1024;
 
@@ -124,7 +111,7 @@ public class EventValidator {
         if (!problems.isEmpty()) {
             throw new InvalidEventException(InvalidEventException.SCHEMA_VIOLATION, problems);
         }
-        return toEvent(envelope, headers);
+        return toEvent(envelope);
     }
 
     /**
@@ -142,7 +129,7 @@ public class EventValidator {
             JsonNode parsed = parse(value);
             ObjectNode envelope = isBinaryMode(headers) ? envelopeFromHeaders(headers, parsed) : asObject(parsed);
             if (ControlCharacters.problems(envelope).isEmpty()) {
-                return toEvent(envelope, headers);
+                return toEvent(envelope);
             }
         } catch (RuntimeException e) {
             // not an event as ingest stages it: the full validation says what is wrong
@@ -300,45 +287,8 @@ public class EventValidator {
         return problems;
     }
 
-    /**
-     * The SDK reads the envelope that passed our checks: binary mode from the record's headers (its Kafka message
-     * reader; {@code data} is the tree already parsed), structured mode from the parsed tree. Should the SDK refuse
-     * what the schema let through (a {@code source} that is no URI reference), that is the producer's fault too,
-     * named by kind only: the SDK's own message may quote the value.
-     */
-    private CloudEvent readEnvelope(ObjectNode envelope, Map<String, Object> headers) {
-        try {
-            if (isBinaryMode(headers)) {
-                RecordHeaders kafkaHeaders = new RecordHeaders();
-                headers.forEach((name, value) -> {
-                    if (value != null && (name.startsWith(BINARY_PREFIX) || name.equals("content-type"))) {
-                        kafkaHeaders.add(name, headerText(value).getBytes(StandardCharsets.UTF_8));
-                    }
-                });
-                JsonNode data = envelope.get("data");
-                return KafkaMessageFactory.createReader(kafkaHeaders, null).toEvent(bytes -> JsonCloudEventData.wrap(data));
-            }
-            return mapper.treeToValue(envelope, CloudEvent.class);
-        } catch (IOException | RuntimeException e) {
-            String where = isUriReference(envelope.path("source").asText()) ? "$" : "$.source";
-            throw new InvalidEventException(InvalidEventException.SCHEMA_VIOLATION, List.of(where
-                    + ": not a CloudEvent the CloudEvents SDK reads" + (where.equals("$") ? "" : " (source must be a URI reference)")
-                    + " (" + e.getClass().getSimpleName() + ")"));
-        }
-    }
-
-    private static boolean isUriReference(String text) {
-        try {
-            new java.net.URI(text);
-            return true;
-        } catch (java.net.URISyntaxException e) {
-            return false;
-        }
-    }
-
-    private NotificationEvent toEvent(ObjectNode envelope, Map<String, Object> headers) {
-        CloudEvent cloudEvent = readEnvelope(envelope, headers);
-        JsonNode data = cloudEvent.getData() instanceof JsonCloudEventData json ? json.getNode() : envelope.path("data");
+    private NotificationEvent toEvent(ObjectNode envelope) {
+        JsonNode data = envelope.get("data");
         JsonNode recipient = data.path("recipient");
         List<String> channels = new ArrayList<>();
         // the schema demands an array of strings; should it ever be loosened, a string must still not be taken
@@ -354,13 +304,12 @@ public class EventValidator {
                 params.put(f.getKey(), f.getValue().isTextual() ? f.getValue().asText() : f.getValue().toString());
             }
         });
-        Object deliverAt = cloudEvent.getExtension(DELIVER_AT);
         return new NotificationEvent(
-                cloudEvent.getId(),
-                cloudEvent.getSource().toString(),
-                cloudEvent.getType(),
-                cloudEvent.getSubject(),
-                cloudEvent.getTime(),
+                envelope.get("id").asText(),
+                envelope.get("source").asText(),
+                envelope.get("type").asText(),
+                text(envelope, "subject"),
+                envelope.hasNonNull("time") ? OffsetDateTime.parse(envelope.get("time").asText()) : null,
                 new NotificationEvent.Recipient(text(recipient, "contactId"), text(recipient, "email"),
                         text(recipient, "name")),
                 channels,
@@ -368,7 +317,7 @@ public class EventValidator {
                 text(data, "locale"),
                 params,
                 data.hasNonNull("priority") ? data.get("priority").asText() : "normal",
-                data).deliverAt(deliverAt == null ? null : OffsetDateTime.parse(deliverAt.toString()));
+                data).deliverAt(envelope.hasNonNull(DELIVER_AT) ? OffsetDateTime.parse(envelope.get(DELIVER_AT).asText()) : null);
     }
 
     /** How far ahead {@code deliverat} may lie (notify.schedule.max-ahead); an ISO-8601 duration. */

@@ -102,12 +102,6 @@ class EventValidatorTest {
     }
 
     @Test
-    void aSourceThatIsNoUriReferenceIsNamedWithoutItsValue() {
-        InvalidEventException e = rejected(VALID.replace("\"/billing\"", "\"/billing dept 4711\""));
-        assertThat(e.problems()).singleElement().asString().startsWith("$.source:").doesNotContain("4711");
-    }
-
-    @Test
     void binaryModeWithoutRequiredAttributeNamesIt() {
         InvalidEventException e = catchThrowableOfType(InvalidEventException.class, () -> validator.validate(
                 "{\"recipient\":{\"contactId\":\"c-1\"},\"channels\":[\"pardot\"],\"template\":\"w\"}".getBytes(),
