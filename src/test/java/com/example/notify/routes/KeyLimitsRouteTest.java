@@ -74,14 +74,15 @@ class KeyLimitsRouteTest {
             long inThreeSeconds = a.stream().filter(t -> t >= start && t < start + 3_000).count();
             assertThat(inThreeSeconds).as("brand-a's emails in any 3 seconds").isLessThanOrEqualTo(8);
         }
-        // brand-b is not limited: in the first batch (the partitions read first) its emails went at once, while
-        // brand-a's waited for permits. A later batch waits for the batch before it (its lanes must finish), so a
-        // limited key slows the channel's later batches too: README "Limits per key" says so, and this test does
-        // not claim more. Within brand-a's first throttle period (1 s: its third permit comes after it; 900 ms
-        // leaves a loaded machine's send and status times some room) only 2 permits exist for a shared limit, one
-        // of them brand-a's first, so 2 brand-b emails in it show brand-b is not held to brand-a's limit
-        long bFirstBatch = b.stream().filter(t -> t < a.get(0) + 900).count();
-        assertThat(bFirstBatch).as("brand-b emails that went out with brand-a's first, without waiting").isGreaterThanOrEqualTo(2);
+        // brand-b is not limited: a batch's brand-b emails go at once, while brand-a's wait for permits. Which
+        // batch holds how many of each depends on how the run's keys fall on partitions, so the test does not
+        // pin them to brand-a's first email; it asks that some half second saw 3 or more brand-b emails, which
+        // brand-b held to 2/s (its own limit, or brand-a's shared) never allows. A later batch waits for the batch
+        // before it (its lanes must finish), so a limited key slows the channel's later batches too: README
+        // "Limits per key" says so, and this test does not claim more
+        long mostInHalfASecond = b.stream().mapToLong(start -> b.stream().filter(t -> t >= start && t < start + 500).count())
+                .max().orElse(0);
+        assertThat(mostInHalfASecond).as("brand-b emails in the busiest half second").isGreaterThanOrEqualTo(3);
     }
 
     /**
