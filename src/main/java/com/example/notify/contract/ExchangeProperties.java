@@ -16,6 +16,8 @@ public final class ExchangeProperties {
     public static final String BREAKER_PERMIT = "notifyBreakerPermit";
     /** The channel a delivery goes to (one of notify.channels). */
     public static final String CHANNEL = "notifyChannel";
+    /** The contact id a lookup is for (the event's data.recipient.contactId). */
+    public static final String CONTACT_ID = "notifyContactId";
     /** The partition of the key an exchange was checked with (the partitioned dedupe store). */
     public static final String DEDUPE_PARTITION = "notifyDedupePartition";
     /** Of a delivery record: true once it reached a terminal state. */

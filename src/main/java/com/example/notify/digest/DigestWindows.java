@@ -34,7 +34,8 @@ public class DigestWindows implements CamelContextAware {
     private LongSupplier clock = System::currentTimeMillis;
 
     /** True when this type's notifications on this channel go into digests. */
-    public boolean isDigest(String channel, String type) {
+    public boolean isDigest(String channel, NotificationEvent event) {
+        String type = event == null ? null : event.getType();
         return Channels.EMAIL.equals(channel) && type != null
                 && (settings.get(PREFIX + type + ".window").isPresent() || settings.get(PREFIX + type + ".until").isPresent());
     }

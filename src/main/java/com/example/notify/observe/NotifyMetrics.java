@@ -18,7 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
-import org.apache.camel.component.micrometer.messagehistory.MicrometerMessageHistoryFactory;
 
 /**
  * Business metrics next to Camel's route metrics, on the same registry (/observe/metrics). Every label value
@@ -32,7 +31,6 @@ public class NotifyMetrics implements CamelContextAware {
     // label values allowed: notify.metrics.channels (by default notify.channels, the one list) and .providers
     private volatile Set<String> channels = Set.of();
     private volatile Set<String> providers = Set.of("smtp", "ses", "pardot");
-    private volatile String stepTimers = "";
 
     private volatile MeterRegistry registry;
     private final Map<String, LastOutcome> lastOutcomes = new ConcurrentHashMap<>();
@@ -115,7 +113,6 @@ public class NotifyMetrics implements CamelContextAware {
      * timers; run once after start (route bind-metrics), before the events consumer has its partitions.
      */
     public void bind() {
-        scopeStepTimers();
         MeterRegistry r = registry();
         // series that exist from the start, so rate() and the dashboard work before the first occurrence
         for (String outcome : List.of("accepted", "duplicate", "invalid")) {
@@ -141,27 +138,6 @@ public class NotifyMetrics implements CamelContextAware {
 
     public Map<String, LastOutcome> lastOutcomes() {
         return Map.copyOf(lastOutcomes);
-    }
-
-    /**
-     * Per-step timers ({@code camel_message_history_seconds}) only for the kind of step named by
-     * {@code notify.metrics.step-timers} (e.g. {@code throttle}; wildcards allowed; empty: every step). A timer
-     * on each of the dozens of steps an event passes cost ~13 % of the CPU in the benchmark; the dashboard reads
-     * the throttles' (time waiting for a permit). Route timers are not affected.
-     */
-    private void scopeStepTimers() {
-        if (getCamelContext().getMessageHistoryFactory() instanceof MicrometerMessageHistoryFactory factory) {
-            // one kind only: the factory drops a step unless it matches every one of comma-separated patterns
-            factory.setNodePattern(stepTimers.isEmpty() ? null : stepTimers);
-        }
-    }
-
-    public void setStepTimers(String kind) {
-        String k = kind == null ? "" : kind.strip();
-        if (k.contains(",")) {
-            throw new IllegalArgumentException("notify.metrics.step-timers takes one kind of step (wildcards allowed), not a list: " + k);
-        }
-        this.stepTimers = k;
     }
 
     /** {@code name} followed by label name/value pairs. */

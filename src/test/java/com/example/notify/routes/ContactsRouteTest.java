@@ -11,10 +11,18 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.example.notify.contacts.ContactNotFoundException;
+import com.example.notify.contacts.ContactsUnavailableException;
+import com.example.notify.contract.ExchangeProperties;
+import com.example.notify.event.Contact;
+import com.example.notify.event.EventValidator;
+import com.example.notify.event.NotificationEvent;
+import com.example.notify.failure.NotificationFailureException;
 import com.example.notify.preferences.SuppressionList;
 import com.example.notify.support.TestKafka;
 import com.example.notify.support.TestSmtp;
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.example.notify.support.FreePort;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
@@ -23,6 +31,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.BeanInject;
 import org.apache.camel.CamelContext;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -70,13 +85,15 @@ class ContactsRouteTest {
     static final String SUPPRESSIONS = "contacts.suppressions";
     static final Duration WAIT = Duration.ofSeconds(60); // an upper bound: the first test also waits for every stage's group to join
     static final Duration SETTLE = Duration.ofSeconds(1);
-    static final WireMockServer API = new WireMockServer(options().dynamicPort());
+    static final int API_PORT = FreePort.next();
+    // a fixed port: the connection-refused test stops the API and starts it again where the bundle calls it
+    static final WireMockServer API = new WireMockServer(options().port(API_PORT).bindAddress("127.0.0.1"));
 
     static {
         API.start();
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
         System.setProperty("notify.smtp.port", String.valueOf(TestSmtp.smtpPort()));
-        System.setProperty("notify.contacts.http.base-url", "http://127.0.0.1:" + API.port());
+        System.setProperty("notify.contacts.http.base-url", "http://127.0.0.1:" + API_PORT);
         TestKafka.createTopics(List.of(EVENTS, STATUS, DLQ), Set.of());
         TestKafka.createTopics(List.of(SUPPRESSIONS), Set.of(SUPPRESSIONS));
     }
@@ -84,9 +101,139 @@ class ContactsRouteTest {
     @BeanInject
     CamelContext context;
 
+    private ProducerTemplate template;
+
     @AfterAll
     void stopApi() {
         API.stop();
+    }
+
+    /** Route lookup-contact for an event naming {@code contactId}, as enrich-contacts calls it (with a Kafka header). */
+    private Exchange lookup(String contactId) {
+        byte[] json = """
+                {"specversion":"1.0","id":"%s","source":"/test","type":"com.example.account.created","data":{
+                  "recipient":{"contactId":"%s"},"channels":["email"],"template":"welcome"}}"""
+                .formatted(UUID.randomUUID(), contactId).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        NotificationEvent event = context.getRegistry().lookupByNameAndType("eventValidator", EventValidator.class)
+                .validate(json, Map.of());
+        return template().send("direct:lookup-contact", exchange -> {
+            exchange.setProperty(ExchangeProperties.EVENT, event);
+            exchange.getMessage().setHeader("kafka.KEY", "recipient.key@example.com");
+        });
+    }
+
+    private synchronized ProducerTemplate template() {
+        if (template == null) {
+            template = context.createProducerTemplate();
+        }
+        return template;
+    }
+
+    private static String reason(Exchange exchange) {
+        return exchange.getException() instanceof NotificationFailureException f ? f.reason() : String.valueOf(exchange.getException());
+    }
+
+    /** {@code n} lookups of one id started together; their exchanges. */
+    private List<Exchange> concurrentLookups(String contactId, int n) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Exchange>> running = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                running.add(pool.submit((Callable<Exchange>) () -> {
+                    start.await();
+                    return lookup(contactId);
+                }));
+            }
+            start.countDown();
+            List<Exchange> done = new ArrayList<>();
+            for (Future<Exchange> f : running) {
+                done.add(f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            return done;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static int calls(String contactId) {
+        return API.countRequestsMatching(getRequestedFor(urlEqualTo("/api/contacts/" + contactId)).build()).getCount();
+    }
+
+    @Test
+    void aCachedContactMakesNoCallAndTheEventsHeadersDoNotGoToTheApi() {
+        contact("c-500", "cara.cached@example.com", "Cara Cached", "", "");
+        Exchange first = lookup("c-500");
+        assertThat(first.getException()).isNull();
+        assertThat(first.getMessage().getBody(Contact.class).getEmail()).isEqualTo("cara.cached@example.com");
+        Exchange second = lookup("c-500");
+        assertThat(second.getMessage().getBody(Contact.class).getName()).isEqualTo("Cara Cached");
+        API.verify(1, getRequestedFor(urlEqualTo("/api/contacts/c-500"))
+                .withHeader("Authorization", equalTo("Bearer t0k&n+="))
+                .withHeader("Accept", equalTo("application/json"))
+                .withoutHeader("kafka.KEY"));
+    }
+
+    @Test
+    void concurrentMissesForOneIdMakeOneCallAndAllGetItsContact() throws Exception {
+        API.stubFor(get(urlEqualTo("/api/contacts/c-501")).willReturn(aResponse().withStatus(200).withFixedDelay(1_000)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"id\":\"c-501\",\"email\":\"many.at.once@example.com\",\"name\":\"Mona Many\"}")));
+        List<Exchange> lookups = concurrentLookups("c-501", 8);
+        assertThat(lookups).allSatisfy(e -> {
+            assertThat(e.getException()).isNull();
+            assertThat(e.getMessage().getBody(Contact.class).getEmail()).isEqualTo("many.at.once@example.com");
+        });
+        assertThat(calls("c-501")).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentMissesShareTheOneCallsFailureWhichIsNotCached() throws Exception {
+        API.stubFor(get(urlEqualTo("/api/contacts/c-502")).willReturn(aResponse().withStatus(503).withFixedDelay(1_000)));
+        List<Exchange> lookups = concurrentLookups("c-502", 8);
+        assertThat(lookups).allSatisfy(e -> assertThat(e.getException()).isInstanceOf(ContactsUnavailableException.class));
+        assertThat(calls("c-502")).as("one call for all of them").isEqualTo(1);
+
+        contact("c-502", "back.again@example.com", "Bert Back", "", "");
+        Exchange after = lookup("c-502");
+        assertThat(after.getException()).isNull();
+        assertThat(after.getMessage().getBody(Contact.class).getEmail()).isEqualTo("back.again@example.com");
+        assertThat(calls("c-502")).as("the failure was not cached: asked again").isEqualTo(2);
+    }
+
+    @Test
+    void eachAnswerOfTheApiIsTheRightFailureAndNoneIsCached() {
+        API.stubFor(get(urlEqualTo("/api/contacts/c-503")).willReturn(aResponse().withStatus(404)));
+        assertThat(lookup("c-503").getException()).isInstanceOf(ContactNotFoundException.class);
+        assertThat(lookup("c-503").getException()).isInstanceOf(ContactNotFoundException.class);
+        assertThat(calls("c-503")).as("not-found is not cached either").isEqualTo(2);
+
+        API.stubFor(get(urlEqualTo("/api/contacts/c-504")).willReturn(aResponse().withStatus(400)));
+        assertThat(reason(lookup("c-504"))).isEqualTo("contact-lookup-rejected");
+
+        API.stubFor(get(urlEqualTo("/api/contacts/c-505")).willReturn(aResponse().withStatus(200)
+                .withBody("{\"email\":\"half.a.record@example.com\"")));
+        Exchange invalid = lookup("c-505");
+        assertThat(reason(invalid)).isEqualTo("contact-record-invalid");
+        assertThat(invalid.getException().getMessage()).doesNotContain("half.a.record");
+
+        API.stubFor(get(urlEqualTo("/api/contacts/c-506")).willReturn(aResponse().withStatus(403)));
+        assertThat(lookup("c-506").getException()).isInstanceOf(ContactsUnavailableException.class);
+    }
+
+    @Test
+    void aRefusedConnectionIsContactsUnavailable() {
+        API.stop();
+        try {
+            Exchange refused = lookup("c-507");
+            assertThat(refused.getException()).isInstanceOf(ContactsUnavailableException.class)
+                    .hasMessageContaining("contacts API call failed")
+                    .hasRootCauseInstanceOf(java.net.ConnectException.class);
+        } finally {
+            API.start();
+        }
+        contact("c-507", "after.refusal@example.com", "Rita Refused", "", "");
+        assertThat(lookup("c-507").getMessage().getBody(Contact.class).getEmail()).isEqualTo("after.refusal@example.com");
     }
 
     private static void contact(String id, String email, String name, String optOutChannels, String optOutTypes) {
