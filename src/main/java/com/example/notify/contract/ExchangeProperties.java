@@ -58,6 +58,10 @@ public final class ExchangeProperties {
     public static final String MESSAGE_ID = "notifyMessageId";
     /** When (epoch ms) a held delivery may go out. */
     public static final String NOT_BEFORE = "notifyNotBefore";
+    /** The prospect upsert (JSON) each attempt posts; an answer replaces the body. */
+    public static final String PARDOT_BODY = "notifyPardotBody";
+    /** The Pardot token a request uses (PardotTokenSource.Token, shown without its value): the one a rejection drops. */
+    public static final String PARDOT_TOKEN = "notifyPardotToken";
     /** Of a delivery record: true for the first record of its partition in the batch. */
     public static final String PARTITION_HEAD = "notifyPartitionHead";
     /** What the recipient's preferences decided for this channel (RecipientPreferences.Decision: reason, hold). */

@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * While spent, the channel is paused: pieces go to the deferred topic
  * and the {@code consume-pardot-deferred} route is suspended until the quota resets (or an operator calls
  * {@link #resume()}).
+ *
+ * <p>It is {@link CamelContextAware} for one thing only: the route controller, to suspend and resume the deferred
+ * route at once when the quota runs out (from the request that found it spent, on another thread) and back at the
+ * reset; a timer route alone would let the deferred consumer re-defer what it reads until its next tick.
  */
 public class PardotQuota implements CamelContextAware, MeterBinder {
 
@@ -58,6 +62,13 @@ public class PardotQuota implements CamelContextAware, MeterBinder {
         }
         used++;
         return true;
+    }
+
+    /** Counts one request, as {@link #tryAcquire()}; a spent quota throws {@link PardotDailyLimitException} (deferral). */
+    public void acquire() {
+        if (!tryAcquire()) {
+            throw new PardotDailyLimitException("daily API quota spent (" + getUsedToday() + " requests); resets " + nextReset());
+        }
     }
 
     /**
@@ -146,7 +157,7 @@ public class PardotQuota implements CamelContextAware, MeterBinder {
 
     /** This replica's part of the daily limit, as the assignment has it now. */
     public long myLimit() {
-        return shares() == null ? dailyLimit : shares().share(Channels.PARDOT, dailyLimit);
+        return shares == null ? dailyLimit : shares.share(Channels.PARDOT, dailyLimit);
     }
 
     /** The business unit's usage today as Pardot last reported it (0 when not asked for). */
@@ -155,18 +166,15 @@ public class PardotQuota implements CamelContextAware, MeterBinder {
         return reported;
     }
 
+    /**
+     * The channel shares ({@code #channelShares}, injected: application.properties declares this bean, see there
+     * why). None (a quota used alone): the whole limit is this process's.
+     */
     public void setShares(ChannelShares shares) {
         this.shares = shares;
     }
 
-    /**
-     * The channel shares (routes/channel-stage.camel.yaml), looked up when first needed: bean files are pre-parsed
-     * in no fixed order, so a reference at creation could miss it. None (a route driven alone): the whole limit.
-     */
-    private ChannelShares shares() {
-        if (shares == null && getCamelContext() != null) {
-            shares = getCamelContext().getRegistry().lookupByNameAndType("channelShares", ChannelShares.class);
-        }
+    public ChannelShares getShares() {
         return shares;
     }
 

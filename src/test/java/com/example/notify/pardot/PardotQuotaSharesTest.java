@@ -57,13 +57,13 @@ class PardotQuotaSharesTest {
         int slots = 0;
         for (int replica = 0; replica < 3; replica++) {
             int r = replica;
-            PardotClient client = new PardotClient();
+            PardotSlots client = new PardotSlots();
             client.setMaxConcurrent(5);
             client.setShares(ChannelSharesFixture.owning("pardot", 12, IntStream.range(0, 12).filter(p -> p % 3 == r).toArray()));
             slots += client.cap();
         }
         assertEquals(3, slots, "5 × 4/12 rounded down, at least 1: one slot each");
-        PardotClient alone = new PardotClient();
+        PardotSlots alone = new PardotSlots();
         alone.setMaxConcurrent(5);
         alone.setShares(ChannelSharesFixture.owning("pardot", 12, IntStream.range(0, 12).toArray()));
         assertEquals(5, alone.cap());

@@ -16,9 +16,10 @@ import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.example.notify.event.EventValidator;
-import com.example.notify.pardot.PardotClient;
 import com.example.notify.pardot.PardotQuota;
+import com.example.notify.pardot.PardotSlots;
 import com.example.notify.pardot.PardotTokenSource;
+import com.example.notify.stage.ChannelShares;
 import com.example.notify.support.TestKafka;
 import com.example.notify.support.TestPardot;
 import com.example.notify.support.TestSmtp;
@@ -162,8 +163,9 @@ class PardotRouteTest {
     @Order(1)
     void oneTokenServesManyUpsertsAndTheSecretIsFormEncoded() {
         PardotTokenSource tokens = context.getRegistry().lookupByNameAndType("pardotTokens", PardotTokenSource.class);
-        tokens.rejected(tokens.token()); // a cold cache
+        tokens.forget(); // a cold cache
         PARDOT.resetRequests();
+        long fetchesBefore = tokens.getFetches();
 
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -186,24 +188,77 @@ class PardotRouteTest {
                 .withRequestBody(matchingJsonPath("$.prospect.firstName", equalTo("Pia")))
                 .withRequestBody(matchingJsonPath("$.prospect.source", equalTo("notification-routes")))
                 .withRequestBody(matchingJsonPath("$.fields[0]", equalTo("id"))));
+        assertThat(tokens.getFetches() - fetchesBefore).as("notify_pardot_token_fetches counts the fetch").isEqualTo(1);
+    }
+
+    @Test
+    @Order(1)
+    void theSharesAreInjectedWhenStartedByCamelMain() {
+        ChannelShares shares = context.getRegistry().lookupByNameAndType("channelShares", ChannelShares.class);
+        assertThat(shares).isNotNull();
+        assertThat(shares.getCamelContext()).as("made by camel-main with its context").isSameAs(context);
+        assertThat(context.getRegistry().lookupByNameAndType("pardotSlots", PardotSlots.class).getShares()).isSameAs(shares);
+        assertThat(context.getRegistry().lookupByNameAndType("pardotQuota", PardotQuota.class).getShares()).isSameAs(shares);
     }
 
     @Test
     @Order(2)
     void rejectedTokenIsRefreshedOnceAndTheUpsertRetried() {
+        refreshedOnceAfter(401, "{\"code\":184,\"message\":\"access_token is invalid, unknown, or malformed: Inactive token\"}", "00Dxx!token-2");
+    }
+
+    @Test
+    @Order(2)
+    void a401WithoutACodeRefreshesTheTokenOnce() {
+        refreshedOnceAfter(401, "[{\"message\":\"Session expired or invalid\",\"errorCode\":\"INVALID_SESSION_ID\"}]", "00Dxx!token-3");
+    }
+
+    @Test
+    @Order(2)
+    void code184WithoutA401RefreshesTheTokenOnce() {
+        refreshedOnceAfter(400, "{\"code\":184,\"message\":\"access_token is invalid, unknown, or malformed\"}", "00Dxx!token-4");
+    }
+
+    private void refreshedOnceAfter(int status, String body, String fresh) {
         String email = address();
-        answerFor(email, "expired", STARTED, "refreshed", 401,
-                "{\"code\":184,\"message\":\"access_token is invalid, unknown, or malformed: Inactive token\"}");
+        answerFor(email, "expired", STARTED, "refreshed", status, body);
         answerFor(email, "expired", "refreshed", null, 200, "{\"id\":77,\"email\":\"" + email + "\"}");
         PARDOT.stubFor(post(urlEqualTo(TOKEN_PATH)).atPriority(1).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("{\"access_token\":\"00Dxx!token-2\",\"token_type\":\"Bearer\"}")));
+                .withHeader("Content-Type", "application/json").withBody("{\"access_token\":\"" + fresh + "\",\"token_type\":\"Bearer\"}")));
         PARDOT.resetRequests();
 
         String id = publish(email);
         assertThat(outcomes(id, 1)).containsExactly("pardot/delivered");
         PARDOT.verify(1, postRequestedFor(urlEqualTo(TOKEN_PATH)));
         PARDOT.verify(2, postRequestedFor(urlEqualTo(UPSERT_PATH)));
-        PARDOT.verify(1, postRequestedFor(urlEqualTo(UPSERT_PATH)).withHeader("Authorization", equalTo("Bearer 00Dxx!token-2")));
+        PARDOT.verify(1, postRequestedFor(urlEqualTo(UPSERT_PATH)).withHeader("Authorization", equalTo("Bearer " + fresh)));
+    }
+
+    @Test
+    @Order(2)
+    void aSecondRejectionFailsTransientAndTheRedeliveryGoesThrough() {
+        String email = address();
+        answerFor(email, "rejected", STARTED, "again", 401, "{\"code\":184,\"message\":\"Inactive token\"}");
+        answerFor(email, "rejected", "again", "ok", 401, "{\"code\":184,\"message\":\"Inactive token\"}");
+        answerFor(email, "rejected", "ok", null, 200, "{\"id\":78,\"email\":\"" + email + "\"}");
+        PARDOT.resetRequests();
+
+        String id = publish(email);
+        assertThat(outcomes(id, 2)).containsExactly("pardot/failed/pardot-token-rejected", "pardot/delivered");
+        PARDOT.verify(1, postRequestedFor(urlEqualTo(TOKEN_PATH)));
+        PARDOT.verify(3, postRequestedFor(urlEqualTo(UPSERT_PATH)));
+    }
+
+    @Test
+    @Order(2)
+    void theBusinessUnitsUsageIsReportedToTheQuota() {
+        String email = address();
+        PARDOT.stubFor(post(urlEqualTo(UPSERT_PATH)).atPriority(1).withRequestBody(matchingJsonPath("$.matchEmail", equalTo(email)))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withHeader("x-api-usage", "7")
+                        .withBody("{\"id\":79,\"email\":\"" + email + "\"}")));
+        String id = publish(email);
+        assertThat(outcomes(id, 1)).containsExactly("pardot/delivered");
+        assertThat(context.getRegistry().lookupByNameAndType("pardotQuota", PardotQuota.class).getReportedToday()).isEqualTo(7);
     }
 
     @Test
@@ -212,7 +267,7 @@ class PardotRouteTest {
         PARDOT.stubFor(post(urlEqualTo(UPSERT_PATH)).atPriority(5).willReturn(aResponse().withStatus(200)
                 .withFixedDelay(50).withHeader("Content-Type", "application/json").withBody("{\"id\":5,\"email\":\"x@example.com\"}")));
         PardotTokenSource tokens = context.getRegistry().lookupByNameAndType("pardotTokens", PardotTokenSource.class);
-        tokens.rejected(tokens.token()); // cold cache: 20 callers arrive at once, one of them fetches
+        tokens.forget(); // cold cache: 20 callers arrive at once, one of them fetches
         PARDOT.resetRequests();
         EventValidator validator = context.getRegistry().lookupByNameAndType("eventValidator", EventValidator.class);
         ProducerTemplate producer = context.createProducerTemplate();
@@ -239,7 +294,7 @@ class PardotRouteTest {
         assertThat(served).hasSize(total);
         PARDOT.verify(1, postRequestedFor(urlEqualTo(TOKEN_PATH)));
         assertThat(maxOverlap(served)).as("requests in flight at the server").isBetween(2, 5);
-        assertThat(context.getRegistry().lookupByNameAndType("pardotClient", PardotClient.class).getMaxSeenInFlight()).isLessThanOrEqualTo(5);
+        assertThat(context.getRegistry().lookupByNameAndType("pardotSlots", PardotSlots.class).getMaxSeenInFlight()).isLessThanOrEqualTo(5);
         System.out.printf("pardot upserts: %d in %.2f s = %.0f/s at max-concurrent 5, 50 ms per response%n", total, seconds, total / seconds);
     }
 
@@ -329,6 +384,8 @@ class PardotRouteTest {
         assertThat(header(dead.get(0), "notify-dlq-reason")).isEqualTo("pardot-rejected");
         assertThat(header(dead.get(0), "notify-dlq-attempts")).isEqualTo("1");
         assertThat(header(dead.get(0), "notify-dlq-exception-message")).contains("HTTP 400 code 4").doesNotContain(email);
+        assertThat(dead.get(0).headers().lastHeader("Authorization")).as("the bearer token stays home").isNull();
+        assertThat(dead.get(0).headers().lastHeader("x-api-usage")).isNull();
     }
 
     @Test
