@@ -39,7 +39,8 @@ public class NotificationPreview implements CamelContextAware {
 
     private CamelContext camelContext;
     private TypeSettings settings = TypeSettings.NONE;
-    // the delivery beans, injected by routes/preview-events.camel.yaml (their files are read before it)
+    // the delivery beans, injected by routes/preview-events.camel.yaml: Camel main makes their files' beans before
+    // its own (in an order of its own, not by name: were that to change, start-up fails naming the missing bean)
     private EventValidator eventValidator;
     private RecipientPreferences recipientPreferences;
     private EmailComposer emailComposer;
