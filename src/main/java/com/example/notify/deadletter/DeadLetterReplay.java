@@ -12,8 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
+import org.apache.camel.Produce;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -31,10 +30,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * most once (its location is remembered in the idempotency repository); the consumer treats a replayed record
  * as new at event level, the channels' own keys keep what was delivered from going out twice.
  */
-public class DeadLetterReplay implements CamelContextAware {
-
-    private CamelContext camelContext;
-    private volatile ProducerTemplate producer;
+public class DeadLetterReplay {
 
     public static final String REPLAY_OF = "notify-replay-of";
     private final ObjectMapper mapper = new ObjectMapper();
@@ -42,6 +38,10 @@ public class DeadLetterReplay implements CamelContextAware {
     private String topic;
     private String eventsEndpoint;
     private String idempotentRepository;
+    // publishes as the replay streams the topic (the records cannot be handed back to the route: a poll's worth at a
+    // time); Camel's bean post-processor injects it into beans declared in YAML too (camel-main 4.17)
+    @Produce
+    private ProducerTemplate producer;
     private int limit = 1000;
     private com.example.notify.preferences.SuppressionList suppressions;
     private com.example.notify.ingest.ControlHeaders signer = new com.example.notify.ingest.ControlHeaders();
@@ -63,7 +63,10 @@ public class DeadLetterReplay implements CamelContextAware {
         if (!dry && !signer.isConfigured()) {
             throw new IllegalArgumentException("replay needs notify.replay.hmac-key (env NOTIFY_REPLAY_HMAC_KEY): it signs what it re-publishes");
         }
-        IdempotentRepository replayed = getCamelContext().getRegistry().lookupByNameAndType(idempotentRepository, IdempotentRepository.class);
+        // by name, at the call: notify.idempotency.repository may name a bean of a route file read after this one
+        // (the benchmarks' baseline store, bench/camel-kafka-idempotency.camel.yaml), which a #reference cannot reach
+        IdempotentRepository replayed = exchange.getContext().getRegistry()
+                .lookupByNameAndType(idempotentRepository, IdempotentRepository.class);
         ObjectNode report = mapper.createObjectNode().put("dryRun", dry).put("topic", topic);
         ArrayNode items = report.putArray("deadLetters");
         int[] selected = {0};
@@ -147,7 +150,7 @@ public class DeadLetterReplay implements CamelContextAware {
         if (record.key() != null) {
             headers.put("kafka.KEY", new String(record.key(), StandardCharsets.UTF_8));
         }
-        producer().sendBodyAndHeaders(eventsEndpoint, record.value(), headers);
+        producer.sendBodyAndHeaders(eventsEndpoint, record.value(), headers);
     }
 
     /** Small polls: memory is bounded by one poll's records (each at most a dead letter's size), whatever the topic holds. */
@@ -261,21 +264,5 @@ public class DeadLetterReplay implements CamelContextAware {
     /** The suppression list: dead letters of an erased recipient are not replayed. */
     public void setSuppressions(com.example.notify.preferences.SuppressionList suppressions) {
         this.suppressions = suppressions;
-    }
-
-    // on first use: the context is not started when the bean is made (a race makes one spare template, once)
-    private ProducerTemplate producer() {
-        ProducerTemplate p = producer;
-        return p != null ? p : (producer = camelContext.createProducerTemplate());
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 }

@@ -1,10 +1,9 @@
 package com.example.notify.deadletter;
 
 import com.example.notify.contract.ExchangeProperties;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.Produce;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,11 +13,15 @@ import org.slf4j.LoggerFactory;
  * Camel's redelivery headers before it calls the dead-letter route, which needs the count) and publishes a
  * {@code failed} status for the attempt that just failed transiently, so a slow retry is visible to the
  * producer of the event while it happens.
+ *
+ * <p>It sends to a route itself because the error handler runs no route step between two attempts: its hooks
+ * (onRedelivery, onExceptionOccurred, retryWhile) are processors and predicates.
  */
-public class RedeliveryCounter implements Processor, CamelContextAware {
+public class RedeliveryCounter implements Processor {
 
-    private CamelContext camelContext;
-    private volatile ProducerTemplate producer;
+    // Camel's bean post-processor injects it into beans declared in YAML too (camel-main 4.17)
+    @Produce
+    private ProducerTemplate producer;
     private static final Logger LOG = LoggerFactory.getLogger(RedeliveryCounter.class);
 
     private String statusUri = "direct:publish-status";
@@ -47,7 +50,7 @@ public class RedeliveryCounter implements Processor, CamelContextAware {
         status.setProperty(ExchangeProperties.STATUS, "failed");
         status.setProperty(ExchangeProperties.STATUS_REASON, DeadLetterHeaders.transientReasonOf(failure));
         status.setProperty(ExchangeProperties.ATTEMPT, failedAttempt);
-        producer().send(statusUri, status);
+        producer.send(statusUri, status);
         if (status.getException() != null) {
             // the status is a courtesy; the redelivery itself must go on
             LOG.warn("Could not publish the failed-attempt status: {}", status.getException().getClass().getSimpleName());
@@ -57,21 +60,5 @@ public class RedeliveryCounter implements Processor, CamelContextAware {
     /** Where failed-attempt statuses go; empty: none are published. */
     public void setStatusUri(String statusUri) {
         this.statusUri = statusUri;
-    }
-
-    // on first use: the context is not started when the bean is made (a race makes one spare template, once)
-    private ProducerTemplate producer() {
-        ProducerTemplate p = producer;
-        return p != null ? p : (producer = camelContext.createProducerTemplate());
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 }

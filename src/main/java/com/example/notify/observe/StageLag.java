@@ -280,9 +280,9 @@ public class StageLag implements CamelContextAware {
     }
 
     /**
-     * Or the name of the bundle's shared client settings bean ({@code kafkaClientConfig}), looked up
-     * at start: another route file declares it, and a {@code #reference} between files is not resolved yet
-     * when this file's beans are created.
+     * Or the name of the bundle's shared client settings bean ({@code kafkaClientConfig}), looked up at start:
+     * consume-events.camel.yaml declares it, and Camel main creates observe.camel.yaml's beans first (it reads the
+     * route files in an order of its own, not by name), where a {@code #kafkaClientConfig} fails start-up.
      */
     public void setClientConfigBean(String clientConfigBean) {
         this.clientConfigBean = clientConfigBean;
@@ -309,7 +309,7 @@ public class StageLag implements CamelContextAware {
         this.metrics = metrics;
     }
 
-    /** Optional: by default the context's single {@link RetryTiers} bean (another route file declares it). */
+    /** Optional: by default the context's single {@link RetryTiers} bean (retry-deliveries.camel.yaml, whose beans are made after these). */
     public void setRetryTiers(RetryTiers retryTiers) {
         this.retryTiers = retryTiers;
     }

@@ -100,6 +100,11 @@ public final class PreviewEvent {
         mapper.setCamelContext(context);
         NotificationPreview preview = new NotificationPreview();
         preview.setCamelContext(context);
+        preview.setEventValidator(validator);
+        preview.setRecipientPreferences(preferences);
+        preview.setEmailComposer(composer);
+        preview.setTemplateRenderer(renderer);
+        preview.setProspectMapper(mapper);
 
         context.getRegistry().bind("eventValidator", validator);
         context.getRegistry().bind("contactDirectory", directory);

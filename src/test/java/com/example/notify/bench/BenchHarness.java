@@ -575,7 +575,8 @@ public final class BenchHarness {
 
     /**
      * The bundle's configuration as an integrator would have it, plus one channel the harness adds the way README
-     * "Add a channel" says: {@code noop}, which only publishes its delivered status (P2/P3 measure the ingest path).
+     * "Add a channel" says: {@code noop}, an instance of the channel-delivery template whose send route sends nothing
+     * (dedupe per (event, noop) and the delivered status; P2/P3 measure the ingest path).
      */
     private static Path prepareBundleDir(Path dir) throws IOException {
         return prepareBundleDir(Path.of(""), dir);
@@ -597,21 +598,29 @@ public final class BenchHarness {
         }
         Files.copy(source.resolve("application.properties"), dir.resolve("application.properties"));
         Files.writeString(dir.resolve("routes/deliver-noop.camel.yaml"), """
-                # added by the benchmark harness: a channel that delivers nowhere
+                # added by the benchmark harness: a channel that delivers nowhere, with the shape every channel has
+                # (channel-delivery: dedupe per (event, channel), the send route, status delivered)
+                - templatedRoute:
+                    routeTemplateRef: channel-delivery
+                    routeId: deliver-noop
+                    parameters:
+                      - name: channel
+                        value: noop
+                      - name: send
+                        value: direct:send-noop
+
                 - route:
-                    id: deliver-noop
-                    routeConfigurationId: notify-errors
+                    id: send-noop
+                    routeConfigurationId: provider-send
+                    description: Sends nothing
                     from:
-                      id: from-deliver-noop
-                      uri: direct:deliver-noop
+                      id: from-send-noop
+                      uri: direct:send-noop
                       steps:
                         - setProperty:
-                            id: status-noop-delivered
-                            name: notifyStatus
-                            constant: delivered
-                        - to:
-                            id: publish-noop-delivered
-                            uri: direct:publish-status
+                            id: noop-provider
+                            name: notifyProvider
+                            constant: noop
                 """);
         Path router = dir.resolve("routes/route-by-channel.camel.yaml");
         String routes = Files.readString(router);
