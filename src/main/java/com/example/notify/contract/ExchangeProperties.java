@@ -64,6 +64,8 @@ public final class ExchangeProperties {
     public static final String PARDOT_TOKEN = "notifyPardotToken";
     /** Of a delivery record: true for the first record of its partition in the batch. */
     public static final String PARTITION_HEAD = "notifyPartitionHead";
+    /** Of a preview: why the contact lookup failed (the report says "not usable" or "lookup failed"). */
+    public static final String PREVIEW_CONTACT_FAILURE = "notifyPreviewContactFailure";
     /** What the recipient's preferences decided for this channel (RecipientPreferences.Decision: reason, hold). */
     public static final String PREFERENCES = "notifyPreferences";
     /** The provider that sent (smtp, ses, pardot, ...). */

@@ -5,6 +5,7 @@ import com.example.notify.contract.ExchangeProperties;
 import com.example.notify.contacts.ContactDirectory;
 import com.example.notify.email.EmailComposer;
 import com.example.notify.email.TemplateRenderer;
+import com.example.notify.event.Contact;
 import com.example.notify.event.EventValidator;
 import com.example.notify.event.NotificationEvent;
 import com.example.notify.failure.NotificationFailureException;
@@ -50,8 +51,41 @@ public class NotificationPreview implements CamelContextAware {
     static final int SUBJECT_LIMIT = 78;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The report for one event (its JSON as received); an event that fails validation is a report with the problems. */
+    /**
+     * The report for one event (its JSON as received); an event that fails validation is a report with the problems.
+     * Its contact comes from the contact directory bean (bin/preview-event: the file directory, no network).
+     */
     public PreviewReport preview(byte[] eventJson) {
+        return preview(eventJson, event -> bean("contactDirectory", ContactDirectory.class).find(event.getRecipient().getContactId()));
+    }
+
+    /** The valid event of this JSON, or null (the report names its problems): route preview-event looks up its contact. */
+    public NotificationEvent validOrNull(byte[] eventJson) {
+        try {
+            return eventValidator.validate(eventJson, Map.of());
+        } catch (NotificationFailureException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The admin endpoint's report: the contact as route preview-event looked it up (property {@code notifyEvent},
+     * the event with its contact; or the lookup's failure), the same lookup as delivery's, through the contacts API
+     * when that is the directory.
+     */
+    PreviewReport preview(byte[] eventJson, NotificationEvent enriched, Exception contactFailure) {
+        return preview(eventJson, event -> {
+            if (contactFailure instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (contactFailure != null) {
+                throw new IllegalStateException(contactFailure);
+            }
+            return enriched == null ? null : enriched.getContact();
+        });
+    }
+
+    private PreviewReport preview(byte[] eventJson, java.util.function.Function<NotificationEvent, Contact> contacts) {
         PreviewReport report = new PreviewReport();
         NotificationEvent event;
         try {
@@ -64,7 +98,7 @@ public class NotificationPreview implements CamelContextAware {
                 + ", channels " + event.getChannels());
         if (event.getRecipient().getContactId() != null) {
             try {
-                event = event.withContact(bean("contactDirectory", ContactDirectory.class).find(event.getRecipient().getContactId()));
+                event = event.withContact(contacts.apply(event));
                 report.decision("contact", "found");
             } catch (NotificationFailureException e) {
                 report.decision("contact", "not usable: " + e.reason());
@@ -219,7 +253,9 @@ public class NotificationPreview implements CamelContextAware {
      * with query {@code format=html} the email preview as a page for a browser.
      */
     public String respond(Exchange exchange) throws Exception {
-        PreviewReport report = preview(exchange.getMessage().getBody(byte[].class));
+        PreviewReport report = preview(exchange.getMessage().getBody(byte[].class),
+                exchange.getProperty(ExchangeProperties.EVENT, NotificationEvent.class),
+                exchange.getProperty(ExchangeProperties.PREVIEW_CONTACT_FAILURE, Exception.class));
         boolean html = "html".equals(exchange.getMessage().getHeader("format", String.class));
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, html ? "text/html; charset=utf-8" : "application/json");

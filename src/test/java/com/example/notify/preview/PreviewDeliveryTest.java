@@ -3,6 +3,9 @@ package com.example.notify.preview;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -93,6 +96,8 @@ class PreviewDeliveryTest {
         System.setProperty("camel.server.port", String.valueOf(FreePort.next()));
         System.setProperty("notify.admin.port", String.valueOf(ADMIN_PORT));
         System.setProperty("notify.webhook.url", "http://127.0.0.1:" + HOOK.port() + "/hooks/preview");
+        // the contacts API (application.properties' directory) answers on the same stand-in
+        System.setProperty("notify.contacts.http.base-url", "http://127.0.0.1:" + HOOK.port());
         TestPardot.useForPardot();
         System.setProperty("notify.kafka.brokers", TestKafka.bootstrapServers());
         System.setProperty("notify.smtp.port", String.valueOf(TestSmtp.smtpPort()));
@@ -104,6 +109,7 @@ class PreviewDeliveryTest {
         System.clearProperty("camel.server.port");
         System.clearProperty("notify.admin.port");
         System.clearProperty("notify.webhook.url");
+        System.clearProperty("notify.contacts.http.base-url");
         System.clearProperty("notify.pardot.base-url");
         System.clearProperty("notify.pardot.oauth.instance-url");
         System.clearProperty("notify.pardot.business-unit-id");
@@ -248,6 +254,26 @@ class PreviewDeliveryTest {
         JsonNode report = report("{\"specversion\":\"1.0\"}");
         assertThat(report.path("decisions").path("validation").asText()).startsWith("refused: ");
         assertThat(report.path("channels").isMissingNode()).isTrue();
+    }
+
+    @Test
+    @Order(8)
+    void theContactComesFromDeliverysLookupThroughTheContactsApi() throws Exception {
+        HOOK.stubFor(get(urlEqualTo("/api/contacts/c-preview")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"id\":\"c-preview\",\"email\":\"api.contact@example.com\",\"name\":\"Api Contact\"}")));
+        HOOK.stubFor(get(urlEqualTo("/api/contacts/c-gone")).willReturn(aResponse().withStatus(404)));
+        String byContact = event(UUID.randomUUID().toString(), "email")
+                .replace("\"email\":\"jane.doe@example.com\",\"name\":\"Jane Doe\"", "\"contactId\":\"c-preview\"");
+
+        JsonNode found = report(byContact);
+        assertThat(found.path("decisions").path("contact").asText()).isEqualTo("found");
+        assertThat(found.path("channels").path("email").path("mime").asText()).contains("api.contact@example.com");
+        assertThat(HOOK.findAll(getRequestedFor(urlEqualTo("/api/contacts/c-preview")))).hasSize(1);
+
+        JsonNode gone = report(byContact.replace("c-preview", "c-gone"));
+        assertThat(gone.path("decisions").path("contact").asText()).isEqualTo("not usable: contact-not-found");
+        assertThat(gone.path("channels").isMissingNode()).isTrue();
     }
 
     static String messageIdOf(String mime) {
