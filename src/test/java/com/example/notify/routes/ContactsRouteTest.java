@@ -306,6 +306,10 @@ class ContactsRouteTest {
         assertThat(header(dead.get(0), "notify-dlq-reason")).isEqualTo("contact-not-found");
         assertThat(header(dead.get(0), "notify-dlq-attempts")).isEqualTo("1");
         assertThat(header(dead.get(0), "notify-dlq-route-id")).isEqualTo("enrich-contacts");
+        // the dead letter is the event's record (its key, where it came from), not the failed lookup's message
+        assertThat(dead.get(0).key()).isEqualTo("k-" + byId("no such/one").hashCode());
+        assertThat(header(dead.get(0), "notify-dlq-original-topic")).isEqualTo(EVENTS);
+        assertThat(dead.get(0).headers().headers("Authorization")).as("the contacts API's credential").isEmpty();
         assertThat(outcomes(id, 1)).as("no channel yet: the lookup precedes the split").containsExactly("/dead-lettered/contact-not-found");
         API.verify(1, getRequestedFor(urlEqualTo("/api/contacts/no%20such%2Fone")));
     }
