@@ -19,6 +19,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Route;
 import org.apache.camel.ServiceStatus;
 import org.apache.camel.StatefulService;
+import org.apache.camel.component.kafka.KafkaConsumer;
 import org.apache.camel.support.service.ServiceHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -238,9 +239,26 @@ public class ChannelBreakers implements CamelContextAware {
                 // only a consumer this class paused: one suspended by Camel (a graceful stop, an operator) stays so
                 LOG.info("Channel {}: resuming {}", channel, routeId);
                 ServiceHelper.resumeService(consumer);
+                restartIfPollThreadEnded(channel, routeId, consumer);
             }
         } catch (Exception e) {
             LOG.warn("Channel {}: could not {} {}: {}", channel, pause ? "pause" : "resume", routeId, e.getMessage());
+        }
+    }
+
+    /**
+     * camel-kafka 4.17 ends a consumer's poll thread when a batch fails (break on first error: it reconnects) while
+     * the consumer is suspended: its loop goes on only while the consumer is neither suspending nor suspended, and
+     * resuming does not start a new thread. A batch that fails just as the breaker or the low lane's yield pauses its
+     * stage (the low lane pauses itself when a delivery reaches its permit while the normal lane works) would leave
+     * that stage stalled for good. A task still disconnected when its consumer is resumed has no thread: the consumer
+     * is stopped and started (new poll threads; its group rejoins and reads from the committed offsets).
+     */
+    private static void restartIfPollThreadEnded(String channel, String routeId, StatefulService consumer) throws Exception {
+        if (consumer instanceof KafkaConsumer kafka && kafka.healthStates().stream().anyMatch(task -> !task.isReady())) {
+            LOG.warn("Channel {}: {} lost its poll thread while paused; restarting its consumer", channel, routeId);
+            ServiceHelper.stopService(consumer);
+            ServiceHelper.startService(consumer);
         }
     }
 
